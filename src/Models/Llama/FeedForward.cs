@@ -1,0 +1,29 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FedLlm.Models.Llama;
+
+/// <summary>SwiGLU feed-forward block: down(silu(gate(x)) * up(x)).</summary>
+public sealed class FeedForward : nn.Module<Tensor, Tensor>
+{
+    public FeedForward(ModelConfig config, ScalarType dtype) : base(nameof(FeedForward))
+    {
+        GateProj = new Linear(config.HiddenSize, config.IntermediateSize, config.MlpBias, dtype);
+        UpProj = new Linear(config.HiddenSize, config.IntermediateSize, config.MlpBias, dtype);
+        DownProj = new Linear(config.IntermediateSize, config.HiddenSize, config.MlpBias, dtype);
+        register_module("gate_proj", GateProj);
+        register_module("up_proj", UpProj);
+        register_module("down_proj", DownProj);
+    }
+
+    public Linear GateProj { get; }
+    public Linear UpProj { get; }
+    public Linear DownProj { get; }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var activated = nn.functional.silu(GateProj.forward(input)) * UpProj.forward(input);
+        return DownProj.forward(activated).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,56 @@
+using static TorchSharp.torch;
+
+namespace FedLlm.Models.Llama;
+
+/// <summary>
+/// Rotary position embedding in Hugging Face's "rotate half" layout: dimension i pairs with i + head_dim/2.
+/// cos/sin tables are built once in fp32 for every position the model supports.
+/// </summary>
+public sealed class RotaryEmbedding : IDisposable
+{
+    private readonly Tensor _cos;
+    private readonly Tensor _sin;
+
+    public RotaryEmbedding(ModelConfig config)
+    {
+        int half = config.HeadDim / 2;
+        var inverse = new double[half];
+        for (int i = 0; i < half; i++) inverse[i] = 1.0 / Math.Pow(config.RopeTheta, 2.0 * i / config.HeadDim);
+        config.RopeScaling?.Apply(inverse);
+
+        MaxPositions = config.MaxPositionEmbeddings;
+        var angles = new float[MaxPositions * config.HeadDim];
+        for (int p = 0; p < MaxPositions; p++)
+        for (int i = 0; i < half; i++)
+        {
+            float angle = (float)(p * inverse[i]);
+            angles[p * config.HeadDim + i] = angle;
+            angles[p * config.HeadDim + i + half] = angle;
+        }
+        using var table = tensor(angles, [MaxPositions, config.HeadDim]);
+        _cos = table.cos();
+        _sin = table.sin();
+    }
+
+    public int MaxPositions { get; }
+
+    /// <summary>Rotates <paramref name="x"/> [batch, heads, seq, head_dim] whose tokens sit at positions start..start+seq-1.</summary>
+    public Tensor Apply(Tensor x, long start)
+    {
+        long length = x.shape[2];
+        if (start + length > MaxPositions)
+            throw new ArgumentOutOfRangeException(nameof(start), $"positions up to {start + length} exceed max_position_embeddings ({MaxPositions})");
+        using var scope = NewDisposeScope();
+        var cos = _cos.narrow(0, start, length).to(x.dtype);
+        var sin = _sin.narrow(0, start, length).to(x.dtype);
+        long half = x.shape[3] / 2;
+        var rotated = cat([-x.narrow(3, half, half), x.narrow(3, 0, half)], 3);
+        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        _cos.Dispose();
+        _sin.Dispose();
+    }
+}

@@ -1,0 +1,61 @@
+using FedLlm.Models.Llama;
+using FedLlm.Models.Tokenization;
+using static TorchSharp.torch;
+
+namespace FedLlm.Models;
+
+/// <summary>A Hugging Face causal-LM folder loaded into memory: config, weights, tokenizer and generation defaults.</summary>
+public sealed class PretrainedModel : IDisposable
+{
+    private PretrainedModel(string directory, ModelConfig config, CausalLm model, ITokenizer tokenizer, GenerationConfig? generation)
+    {
+        Directory = directory;
+        Config = config;
+        Model = model;
+        Tokenizer = tokenizer;
+        Generation = generation;
+    }
+
+    public string Directory { get; }
+    public ModelConfig Config { get; }
+    public CausalLm Model { get; }
+    public ITokenizer Tokenizer { get; }
+    public GenerationConfig? Generation { get; }
+
+    /// <summary>End-of-sequence ids from generation_config.json, config.json and the tokenizer, in that order of authority.</summary>
+    public IReadOnlySet<int> EosTokenIds
+    {
+        get
+        {
+            var ids = new HashSet<int>(Generation?.EosTokenIds ?? []);
+            ids.UnionWith(Config.EosTokenIds);
+            if (Tokenizer.EosId is int eos) ids.Add(eos);
+            return ids;
+        }
+    }
+
+    public int? BosTokenId => Generation?.BosTokenId ?? Config.BosTokenId ?? Tokenizer.BosId;
+
+    /// <param name="dtype">Base-weight dtype in memory: float32, or bfloat16 (fast on CPUs with AVX512-BF16). Never float16.</param>
+    public static PretrainedModel Load(string directory, ScalarType dtype = ScalarType.Float32)
+    {
+        if (!System.IO.Directory.Exists(directory))
+            throw new ModelLoadException(directory, "model directory does not exist");
+        var config = ModelConfig.Load(Path.Combine(directory, "config.json"));
+        var tokenizer = TokenizerLoader.Load(directory);
+        var generation = GenerationConfig.TryLoad(directory);
+        var model = new CausalLm(config, dtype);
+        try
+        {
+            ModelWeights.Load(model, directory);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        return new PretrainedModel(directory, config, model, tokenizer, generation);
+    }
+
+    public void Dispose() => Model.Dispose();
+}
