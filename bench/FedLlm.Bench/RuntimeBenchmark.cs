@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using FedLlm.Models.Llama;
+using FedLlm.Models.Presets;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FedLlm.Bench;
+
+/// <summary>
+/// Generation and forward+backward throughput of the runtime on a fixed model shape, in fp32 and bf16, set against
+/// the machine's own dense matmul throughput measured in the same run (model FLOPs utilisation, MFU).
+/// </summary>
+public static class RuntimeBenchmark
+{
+    public const string PresetName = "small";
+    public const int VocabSize = 4096;
+
+    public static JsonObject Run(string[] args)
+    {
+        torch.set_num_threads(Environment.ProcessorCount);
+        var preset = ModelPreset.Get(PresetName);
+        var config = preset.ToConfig(VocabSize, 1, 2, 0);
+        var result = new JsonObject
+        {
+            ["benchmark"] = "runtime",
+            ["model"] = new JsonObject
+            {
+                ["preset"] = PresetName, ["hidden"] = config.HiddenSize, ["layers"] = config.NumHiddenLayers,
+                ["heads"] = config.NumAttentionHeads, ["kv_heads"] = config.NumKeyValueHeads, ["vocab"] = VocabSize,
+            },
+            ["threads"] = torch.get_num_threads(),
+        };
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+            result[dtype == ScalarType.Float32 ? "fp32" : "bf16"] = RunFor(config, dtype);
+        return result;
+    }
+
+    private static JsonObject RunFor(ModelConfig config, ScalarType dtype)
+    {
+        using var model = new CausalLm(config, dtype);
+        model.InitialiseRandom(new Generator(1));
+        long parameters = model.parameters().Sum(p => p.numel());
+        double peak = MatmulFlopsPerSecond(dtype);
+
+        const int promptTokens = 16, newTokens = 128;
+        double generateSeconds = Measure.MedianSeconds(() => Generate(model, promptTokens, newTokens), warmup: 1, repeats: 3);
+        double generateTokensPerSecond = newTokens / generateSeconds;
+
+        const int batch = 4, length = 128;
+        foreach (var p in model.parameters()) p.requires_grad = true;
+        double trainSeconds = Measure.MedianSeconds(() => ForwardBackward(model, batch, length), warmup: 1, repeats: 3);
+        double trainTokensPerSecond = batch * length / trainSeconds;
+
+        return new JsonObject
+        {
+            ["parameters"] = parameters,
+            ["matmul_gflops"] = Math.Round(peak / 1e9, 2),
+            ["generate_tokens_per_s"] = Math.Round(generateTokensPerSecond, 1),
+            // Decoding costs ~2 FLOPs per parameter per token; training ~6 (forward + backward).
+            ["generate_mfu"] = Math.Round(2.0 * parameters * generateTokensPerSecond / peak, 4),
+            ["forward_backward_tokens_per_s"] = Math.Round(trainTokensPerSecond, 1),
+            ["forward_backward_mfu"] = Math.Round(6.0 * parameters * trainTokensPerSecond / peak, 4),
+        };
+    }
+
+    private static void Generate(CausalLm model, int promptTokens, int newTokens)
+    {
+        using var noGrad = no_grad();
+        using var cache = model.CreateCache(1, promptTokens + newTokens);
+        using var scope = NewDisposeScope();
+        var prompt = arange(3, 3 + promptTokens, dtype: ScalarType.Int64).unsqueeze(0);
+        var next = model.Forward(prompt, cache)[0, -1].argmax().reshape(1, 1);
+        for (int i = 1; i < newTokens; i++)
+        {
+            using var step = NewDisposeScope();
+            var logits = model.Forward(next, cache);
+            next = logits[0, -1].argmax().reshape(1, 1).MoveToOuterDisposeScope();
+        }
+    }
+
+    private static void ForwardBackward(CausalLm model, int batch, int length)
+    {
+        using var scope = NewDisposeScope();
+        var ids = randint(3, model.Config.VocabSize, [batch, length], dtype: ScalarType.Int64, generator: new Generator(5));
+        var logits = model.Forward(ids.narrow(1, 0, length - 1));
+        var loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), ids.narrow(1, 1, length - 1).flatten());
+        loss.backward();
+        foreach (var p in model.parameters()) p.grad?.zero_();
+    }
+
+    /// <summary>Dense square matmul throughput: the practical compute ceiling this CPU reaches through libtorch.</summary>
+    public static double MatmulFlopsPerSecond(ScalarType dtype, int size = 1024)
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(size, size).to(dtype);
+        var b = randn(size, size).to(dtype);
+        double seconds = Measure.MedianSeconds(() => { using var c = a.matmul(b); }, warmup: 2, repeats: 7);
+        return 2.0 * size * size * size / seconds;
+    }
+}

@@ -1,0 +1,57 @@
+using FedLlm.Models.Lora;
+using FedLlm.Training.Hooks;
+using static TorchSharp.torch;
+
+namespace FedLlm.Federation.Client;
+
+/// <summary>
+/// The client side of FedProx and SCAFFOLD as trainer hooks, on the same flat layout the server aggregates.
+/// FedProx adds μ/2·‖w − w_g‖² to every step's loss (Li et al. 2020). SCAFFOLD (Karimireddy et al. 2020) corrects every
+/// step with w −= lr·(c − c_i), applied after the optimiser step as OpenFedLLM does.
+/// </summary>
+public sealed class FederatedTrainingHooks : ITrainingHooks, IDisposable
+{
+    private readonly double _mu;
+    private readonly List<Tensor> _global = [];
+    private readonly List<Tensor> _correction = [];
+
+    public FederatedTrainingHooks(ParameterLayout layout, float[] global, double proximalMu, float[]? serverControl, float[]? clientControl)
+    {
+        _mu = proximalMu;
+        if (proximalMu > 0) _global.AddRange(Slices(layout, global));
+        if (serverControl is not null)
+        {
+            var correction = new float[serverControl.Length];
+            for (int i = 0; i < correction.Length; i++) correction[i] = serverControl[i] - (clientControl?[i] ?? 0f);
+            _correction.AddRange(Slices(layout, correction));
+        }
+    }
+
+    public Tensor? ExtraLoss(IReadOnlyList<Tensor> trainable)
+    {
+        if (_mu <= 0) return null;
+        Tensor? sum = null;
+        for (int i = 0; i < trainable.Count; i++)
+        {
+            var term = (trainable[i] - _global[i]).pow(2).sum();
+            sum = sum is null ? term : sum + term;
+        }
+        return sum! * (_mu / 2);
+    }
+
+    public void AfterOptimizerStep(IReadOnlyList<Tensor> trainable, double learningRate)
+    {
+        if (_correction.Count == 0) return;
+        using var noGrad = no_grad();
+        for (int i = 0; i < trainable.Count; i++) trainable[i].sub_(_correction[i] * learningRate);
+    }
+
+    private static IEnumerable<Tensor> Slices(ParameterLayout layout, float[] vector) =>
+        layout.Slots.Select(slot => tensor(vector.AsSpan((int)slot.Offset, (int)slot.Length).ToArray(), slot.Shape));
+
+    public void Dispose()
+    {
+        foreach (var t in _global) t.Dispose();
+        foreach (var t in _correction) t.Dispose();
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using FedLlm.Federation.Strategies;
+
+namespace FedLlm.Federation.Engine;
+
+/// <summary>
+/// Runs federated rounds: sample clients, plan, dispatch through an <see cref="IClientExecutor"/>, validate each update,
+/// aggregate with the strategy. Shared by the simulation and the network server; it never knows which transport is used.
+/// </summary>
+public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clientIds, ulong runSeed, double? maxUpdateNorm = null)
+{
+    public ServerStrategy Strategy => strategy;
+
+    public IReadOnlyList<int> ClientIds => clientIds;
+
+    /// <summary>Vectors of clients that train alone (the local-only baseline), read and written by the caller's store.</summary>
+    public Func<int, float[]?>? LocalWeightsOf { get; init; }
+
+    /// <summary>Minimum accepted results for a round to aggregate; below it the global stays unchanged.</summary>
+    public int MinimumClients { get; init; } = 1;
+
+    public async Task<RoundOutcome> RunRoundAsync(int round, float[] global, IClientExecutor executor, CancellationToken cancellation = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var sampled = strategy.IsCentral ? [clientIds[0]] : strategy.SampleClients(round, clientIds, runSeed);
+        var plan = strategy.PlanRound(round, global);
+        long planBytes = plan.Vectors.Values.Sum(v => (long)v.Length * sizeof(float));
+
+        var accepted = new List<ClientResult>();
+        var rejected = new List<RejectedClient>();
+        long bytesDown = 0, bytesUp = 0;
+        foreach (int clientId in sampled)
+        {
+            float[] start = strategy.IsLocalOnly ? LocalWeightsOf?.Invoke(clientId) ?? global : global;
+            bytesDown += (long)start.Length * sizeof(float) + planBytes;
+            ClientResult result;
+            try
+            {
+                result = await executor.ExecuteAsync(new ClientTask(round, clientId, start, plan), cancellation);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                rejected.Add(new RejectedClient(clientId, $"client failed: {e.Message}"));
+                continue;
+            }
+            bytesUp += ((long)result.Update.Weights.Length + result.Update.Extras.Values.Sum(v => (long)v.Length)) * sizeof(float);
+            string? problem = UpdateValidator.Validate(result.Update, global.Length, strategy.RequiredUpdateExtras, maxUpdateNorm, clientId);
+            if (problem is not null) rejected.Add(new RejectedClient(clientId, problem));
+            else accepted.Add(result);
+        }
+
+        float[] next = global;
+        if (!strategy.IsLocalOnly && accepted.Count >= Math.Max(1, MinimumClients))
+            next = strategy.Aggregate(round, global, accepted.Select(r => r.Update).ToList(), clientIds.Count);
+
+        return new RoundOutcome(round, next, sampled, accepted, rejected, Distance(global, next), bytesDown, bytesUp, clock.Elapsed.TotalSeconds);
+    }
+
+    private static double Distance(float[] a, float[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double d = (double)b[i] - a[i];
+            sum += d * d;
+        }
+        return Math.Sqrt(sum);
+    }
+}

@@ -1,0 +1,16 @@
+namespace FedLlm.Federation.Engine;
+
+/// <summary>A client whose result did not count this round, and why (both the server log and the client see the reason).</summary>
+public sealed record RejectedClient(int ClientId, string Reason);
+
+/// <summary>Everything one round produced.</summary>
+public sealed record RoundOutcome(
+    int Round,
+    float[] Global,
+    IReadOnlyList<int> Sampled,
+    IReadOnlyList<ClientResult> Accepted,
+    IReadOnlyList<RejectedClient> Rejected,
+    double UpdateNorm,
+    long BytesDown,
+    long BytesUp,
+    double Seconds);

@@ -1,0 +1,129 @@
+using FedLlm.Models.Lora;
+using FedLlm.Training.Examples;
+using FedLlm.Training.Hooks;
+using FedLlm.Training.Optimization;
+using static TorchSharp.torch;
+
+namespace FedLlm.Training.Dpo;
+
+/// <summary>
+/// Direct Preference Optimisation (Rafailov et al. 2023), sigmoid loss:
+/// −log σ(β·[(log π(y_w) − log π_ref(y_w)) − (log π(y_l) − log π_ref(y_l))]).
+/// The reference model is the same base with the adapters switched off, so no second copy of the model exists;
+/// since the base is frozen, reference log-probabilities are computed once per pair and reused.
+/// </summary>
+public sealed class DpoTrainer : IDisposable
+{
+    private readonly LoraAdapterSet _adapters;
+    private readonly TrainerOptions _options;
+    private readonly double _beta;
+    private readonly int _padId;
+    private readonly ITrainingHooks _hooks;
+    private readonly optim.Optimizer _optimizer;
+
+    public DpoTrainer(LoraAdapterSet adapters, TrainerOptions options, int padId, double beta = 0.1, ITrainingHooks? hooks = null)
+    {
+        options.Validate();
+        if (beta <= 0) throw new ArgumentException($"DPO beta must be positive, got {beta}");
+        _adapters = adapters;
+        _options = options;
+        _beta = beta;
+        _padId = padId;
+        _hooks = hooks ?? NoHooks.Instance;
+        var parameters = adapters.Parameters.Select(p => p.Parameter).ToList();
+        foreach (var p in parameters) p.requires_grad = true;
+        _optimizer = optim.AdamW(parameters, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
+    }
+
+    /// <summary>Reference (adapter-off) log-probabilities of chosen and rejected responses, one pair per row.</summary>
+    public (double[] Chosen, double[] Rejected) ReferenceLogProbs(IReadOnlyList<PreferencePair> pairs)
+    {
+        var chosen = new double[pairs.Count];
+        var rejected = new double[pairs.Count];
+        _adapters.Enabled = false;
+        try
+        {
+            using var noGrad = no_grad();
+            for (int start = 0; start < pairs.Count; start += _options.BatchSize)
+            {
+                var batch = pairs.Skip(start).Take(_options.BatchSize).ToList();
+                using var scope = NewDisposeScope();
+                var c = LogProbs(batch.Select(p => p.Chosen).ToList()).data<float>().ToArray();
+                var r = LogProbs(batch.Select(p => p.Rejected).ToList()).data<float>().ToArray();
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    chosen[start + i] = c[i];
+                    rejected[start + i] = r[i];
+                }
+            }
+        }
+        finally
+        {
+            _adapters.Enabled = true;
+        }
+        return (chosen, rejected);
+    }
+
+    public IReadOnlyList<DpoStepMetrics> Train(IReadOnlyList<PreferencePair> pairs, Action<DpoStepMetrics>? onStep = null, CancellationToken cancellation = default)
+    {
+        if (pairs.Count == 0) throw new ArgumentException("no preference pairs");
+        var (refChosen, refRejected) = ReferenceLogProbs(pairs);
+        int steps = _options.ResolveSteps(pairs.Count);
+        var schedule = new LearningRateSchedule(_options.Schedule, _options.LearningRate, steps, _options.WarmupSteps, _options.MinLearningRate);
+        var order = new ExampleOrder(pairs.Count, _options.Seed);
+        var history = new List<DpoStepMetrics>();
+        var tensors = _adapters.Tensors;
+        _adapters.Training = true;
+        try
+        {
+            for (int step = 0; step < steps; step++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                double lr = schedule.At(step);
+                foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
+                var indices = order.Take(_options.ExamplesPerStep);
+                _optimizer.zero_grad();
+                double loss = 0, rewardChosen = 0, rewardRejected = 0, correct = 0;
+                foreach (var micro in indices.Chunk(_options.BatchSize))
+                {
+                    using var scope = NewDisposeScope();
+                    var policyChosen = LogProbs(micro.Select(i => pairs[i].Chosen).ToList());
+                    var policyRejected = LogProbs(micro.Select(i => pairs[i].Rejected).ToList());
+                    var chosenRewards = (policyChosen - tensor(micro.Select(i => (float)refChosen[i]).ToArray())) * _beta;
+                    var rejectedRewards = (policyRejected - tensor(micro.Select(i => (float)refRejected[i]).ToArray())) * _beta;
+                    var losses = -nn.functional.logsigmoid(chosenRewards - rejectedRewards);
+                    var scaled = losses.sum() / indices.Count;
+                    scaled.backward();
+                    loss += scaled.item<float>();
+                    rewardChosen += chosenRewards.sum().item<float>() / indices.Count;
+                    rewardRejected += rejectedRewards.sum().item<float>() / indices.Count;
+                    correct += chosenRewards.gt(rejectedRewards).sum().item<long>();
+                }
+                using (var scope = NewDisposeScope())
+                {
+                    if (_hooks.ExtraLoss(tensors) is { } extra) extra.backward();
+                }
+                if (_options.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_adapters.Parameters.Select(p => p.Parameter), _options.MaxGradNorm);
+                _optimizer.step();
+                _hooks.AfterOptimizerStep(tensors, lr);
+                var metrics = new DpoStepMetrics(step, loss, rewardChosen, rewardRejected, correct / indices.Count, lr);
+                history.Add(metrics);
+                onStep?.Invoke(metrics);
+            }
+        }
+        finally
+        {
+            _adapters.Training = false;
+        }
+        return history;
+    }
+
+    private Tensor LogProbs(IReadOnlyList<TokenizedExample> examples)
+    {
+        using var scope = NewDisposeScope();
+        var (inputs, labels) = BatchCollator.Collate(examples, _padId);
+        return SequenceLogProbs.Compute(_adapters.Model, inputs, labels).MoveToOuterDisposeScope();
+    }
+
+    public void Dispose() => _optimizer.Dispose();
+}
