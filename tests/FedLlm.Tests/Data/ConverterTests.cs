@@ -99,7 +99,7 @@ public sealed class ConverterTests
         Assert.Contains("assistant message 1 is empty", Reason(RecordFormat.Conversations,
             """{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": ""}]}"""));
         Assert.Contains("conversations[1]", Reason(RecordFormat.Conversations,
-            """{"conversations": [{"from": "human", "value": "a"}, {"from": "gpt", "value": 5.5e400}]}""".Replace("5.5e400", "{}")));
+            """{"conversations": [{"from": "human", "value": "a"}, {"from": "gpt", "value": {}}]}"""));
     }
 
     [Fact]
