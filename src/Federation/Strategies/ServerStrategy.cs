@@ -117,6 +117,10 @@ public abstract class ServerStrategy
         {
             throw new InvalidDataException($"Truncated '{Name}' strategy state.", ex);
         }
+        catch (InvalidDataException ex) when (!ex.Message.Contains($"'{Name}'", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"Cannot load '{Name}' strategy state: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Strategy-specific state; stateless strategies write nothing.</summary>
