@@ -1,0 +1,18 @@
+namespace FedLlm.Federation.Strategies;
+
+/// <summary>
+/// FedProx (Li et al. 2020): the server is FedAvg; clients add (μ/2)·‖w − w_g‖² to their loss
+/// (see <see cref="ClientAlgorithm"/>). μ comes from <see cref="StrategyOptions.ProximalMu"/> and travels in the plan.
+/// </summary>
+public sealed class FedProxStrategy : FedAvgStrategy
+{
+    public FedProxStrategy(StrategyOptions options)
+        : base(options)
+    {
+    }
+
+    public override string Name => StrategyNames.FedProx;
+
+    public override RoundPlan PlanRound(int round, float[] global) =>
+        base.PlanRound(round, global) with { ProximalMu = Options.ProximalMu };
+}

@@ -1,0 +1,194 @@
+using FedLlm.Federation.Strategies;
+using static FedLlm.Tests.Federation.StrategyTestKit;
+
+namespace FedLlm.Tests.Federation;
+
+public class ServerAggregationTests
+{
+    private static readonly float[] Global = [1, 2, 3];
+
+    [Fact]
+    public void FedAvgWeightsBySampleCount()
+    {
+        var strategy = StrategyFactory.Create(Options("fedavg"));
+        // (1·[2,2,5] + 3·[1,6,3]) / 4 = [5,20,14]/4
+        float[] next = strategy.Aggregate(0, Global, [Update(0, 1, 2, 2, 5), Update(1, 3, 1, 6, 3)], 4);
+        Assert.Equal([1.25f, 5f, 3.5f], next);
+        Assert.Equal([1f, 2f, 3f], Global);
+    }
+
+    [Fact]
+    public void FedAvgRejectsMismatchedAndDuplicateUpdates()
+    {
+        var strategy = StrategyFactory.Create(Options("fedavg"));
+        var wrongLength = Assert.Throws<ArgumentException>(() => strategy.Aggregate(0, Global, [Update(7, 1, 1, 2)], 4));
+        Assert.Contains("Client 7 sent 2 parameters; the global vector has 3", wrongLength.Message);
+        var duplicate = Assert.Throws<ArgumentException>(() => strategy.Aggregate(0, Global, [Update(1, 1, 1, 2, 3), Update(1, 1, 1, 2, 3)], 4));
+        Assert.Contains("Client 1 sent more than one update", duplicate.Message);
+        Assert.Throws<ArgumentException>(() => strategy.Aggregate(0, Global, [], 4));
+        var zeros = Assert.Throws<ArgumentException>(() => strategy.Aggregate(0, Global, [Update(0, 0, 1, 2, 3)], 4));
+        Assert.Contains("0 samples", zeros.Message);
+    }
+
+    [Fact]
+    public void FedProxAggregatesLikeFedAvgAndSendsMu()
+    {
+        var strategy = StrategyFactory.Create(Options("fedprox") with { ProximalMu = 0.05 });
+        RoundPlan plan = strategy.PlanRound(0, Global);
+        Assert.Equal(0.05, plan.ProximalMu);
+        Assert.Null(plan.ScaffoldControl);
+        Assert.Equal([1.25f, 5f, 3.5f], strategy.Aggregate(0, Global, [Update(0, 1, 2, 2, 5), Update(1, 3, 1, 6, 3)], 4));
+        Assert.Equal(0.0, StrategyFactory.Create(Options("fedavg")).PlanRound(0, Global).ProximalMu);
+    }
+
+    [Fact]
+    public void ScaffoldControlVariatesOverTwoRounds()
+    {
+        var strategy = (ScaffoldStrategy)StrategyFactory.Create(Options("scaffold", totalClients: 4) with { LearningRateSchedule = LearningRateScheduleKind.Constant, LearningRate = 0.1 });
+        var clientA = new ScaffoldClient(3);
+        var clientB = new ScaffoldClient(3);
+        var clientC = new ScaffoldClient(3);
+
+        // Round 0: c = 0. A: (x − y)/(K·lr) = [0.2,0,−0.2]/(2·0.1) = [1,0,−1]; B: [0,0.4,0]/(4·0.1) = [0,1,0].
+        float[] x0 = [1, 1, 1];
+        RoundPlan plan0 = strategy.PlanRound(0, x0);
+        Assert.Equal([0f, 0f, 0f], plan0.ScaffoldControl!);
+        Assert.Equal(0.1, plan0.LearningRate);
+        clientA.BeginRound(plan0.ScaffoldControl!);
+        clientB.BeginRound(plan0.ScaffoldControl!);
+        float[] yA0 = [0.8f, 1.0f, 1.2f];
+        float[] yB0 = [1.0f, 0.6f, 1.0f];
+        float[] dA0 = clientA.Finish(yA0, x0, stepsRun: 2, learningRate: 0.1);
+        float[] dB0 = clientB.Finish(yB0, x0, stepsRun: 4, learningRate: 0.1);
+        AssertClose([1, 0, -1], dA0, 1e-5);
+        AssertClose([0, 1, 0], dB0, 1e-5);
+        float[] x1 = strategy.Aggregate(0, x0, [ScaffoldUpdate(0, 1, yA0, dA0), ScaffoldUpdate(1, 1, yB0, dB0)], totalClients: 4);
+        AssertClose([0.9, 0.8, 1.1], x1);
+        // c = (Δc_A + Δc_B) / N with N = 4, not |S| = 2.
+        AssertClose([0.25, 0.25, -0.25], strategy.ServerControl, 1e-6);
+
+        // Round 1: A again (c_A = [1,0,−1], corr = c − c_A = [−0.75,0.25,0.75]) and new client C (corr = c).
+        RoundPlan plan1 = strategy.PlanRound(1, x1);
+        clientA.BeginRound(plan1.ScaffoldControl!);
+        clientC.BeginRound(plan1.ScaffoldControl!);
+        AssertClose([-0.75, 0.25, 0.75], clientA.Correction, 1e-6);
+        float[] stepped = [1, 1, 1];
+        clientA.ApplyCorrection(stepped, 0.1);
+        AssertClose([1.075, 0.975, 0.925], stepped, 1e-6);
+        float[] yA1 = [0.7f, 0.8f, 1.3f];
+        float[] yC1 = [.. x1];
+        float[] dA1 = clientA.Finish(yA1, x1, stepsRun: 2, learningRate: 0.1);
+        float[] dC1 = clientC.Finish(yC1, x1, stepsRun: 1, learningRate: 0.1);
+        // c_A⁺ = [1,0,−1] − corr = [1.75,−0.25,−1.75], so Δc_A = [0.75,−0.25,−0.75]; C: Δc = −c.
+        AssertClose([0.75, -0.25, -0.75], dA1, 1e-5);
+        AssertClose([1.75, -0.25, -1.75], clientA.ClientControl, 1e-5);
+        AssertClose([-0.25, -0.25, 0.25], dC1, 1e-6);
+        float[] x2 = strategy.Aggregate(1, x1, [ScaffoldUpdate(0, 3, yA1, dA1), ScaffoldUpdate(2, 1, yC1, dC1)], totalClients: 4);
+        AssertClose([0.75, 0.8, 1.25], x2, 1e-6);
+        AssertClose([0.375, 0.125, -0.375], strategy.ServerControl, 1e-5);
+    }
+
+    [Fact]
+    public void ScaffoldRequiresDeltaControl()
+    {
+        var strategy = StrategyFactory.Create(Options("scaffold"));
+        var error = Assert.Throws<ArgumentException>(() => strategy.Aggregate(0, Global, [Update(3, 1, 1, 2, 3)], 4));
+        Assert.Contains("Client 3 did not send 'scaffold.delta_c'", error.Message);
+    }
+
+    [Fact]
+    public void FedAvgMHeavyBallMomentumOverTwoRounds()
+    {
+        var strategy = (FedAvgMStrategy)StrategyFactory.Create(Options("fedavgm") with { Beta1 = 0.5 });
+        Assert.Equal(0.5, strategy.ServerLearningRate); // default η = 1 − β
+        // Round 0: Δ = FedAvg − w = [0.25,3,0.5]; v = Δ; w += 0.5·v.
+        float[] w1 = strategy.Aggregate(0, Global, [Update(0, 1, 2, 2, 5), Update(1, 3, 1, 6, 3)], 4);
+        AssertClose([1.125, 3.5, 3.25], w1);
+        AssertClose([0.25, 3, 0.5], strategy.Momentum);
+        // Round 1: Δ = [0,0,0.5]; v = 0.5·[0.25,3,0.5] + Δ = [0.125,1.5,0.75]; w += 0.5·v.
+        float[] w2 = strategy.Aggregate(1, w1, [Update(0, 1, Plus(w1, 0, 0, 1)), Update(2, 1, w1)], 4);
+        AssertClose([0.125, 1.5, 0.75], strategy.Momentum);
+        AssertClose([1.1875, 4.25, 3.625], w2);
+    }
+
+    [Fact]
+    public void FedAvgMEmaFormMatchesOpenFedLlm()
+    {
+        var strategy = (FedAvgMStrategy)StrategyFactory.Create(Options("fedavgm") with { Beta1 = 0.5, MomentumForm = FedAvgMForm.Ema });
+        Assert.Equal(1.0, strategy.ServerLearningRate);
+        // Round 0: m = Δ (first round), w += m → FedAvg.
+        float[] w1 = strategy.Aggregate(0, Global, [Update(0, 1, 2, 2, 5), Update(1, 3, 1, 6, 3)], 4);
+        AssertClose([1.25, 5, 3.5], w1);
+        // Round 1: Δ = [0,0,1]; m = 0.5·[0.25,3,0.5] + 0.5·[0,0,1] = [0.125,1.5,0.75].
+        float[] w2 = strategy.Aggregate(1, w1, [Update(0, 1, Plus(w1, 0, 0, 2)), Update(1, 1, w1)], 4);
+        AssertClose([0.125, 1.5, 0.75], strategy.Momentum);
+        AssertClose([1.375, 6.5, 4.25], w2);
+    }
+
+    // FedOpt with η = 1, τ = 1 (v₀ = 1), β1 = β2 = 0.5 (β1 = 0 for Adagrad), unweighted mean, global₀ = 0.
+    // Round 0: Δ = [1,7,−1]. Round 1: Δ = [1,0,2].
+    [Theory]
+    [InlineData("fedadam", new[] { 0.5, 3.5, -0.5 }, new[] { 1.0, 25, 1 }, new[] { 0.25, 0.583333333, -0.25 },
+        new[] { 0.75, 1.75, 0.75 }, new[] { 1.0, 12.5, 2.5 }, new[] { 0.625, 0.969175449, 0.040569415 })]
+    [InlineData("fedyogi", new[] { 0.5, 3.5, -0.5 }, new[] { 1.0, 25.5, 1 }, new[] { 0.25, 0.578536067, -0.25 },
+        new[] { 0.75, 1.75, 0.75 }, new[] { 1.0, 25.5, 3 }, new[] { 0.625, 0.867804101, 0.024519053 })]
+    [InlineData("fedadagrad", new[] { 1.0, 7, -1 }, new[] { 2.0, 50, 2 }, new[] { 0.414213562, 0.867295402, -0.414213562 },
+        new[] { 1.0, 0, 2 }, new[] { 3.0, 50, 6 }, new[] { 0.780238966, 0.867295402, 0.165582335 })]
+    public void AdaptiveOptimisersTrackMomentsOverTwoRounds(
+        string algorithm, double[] m0, double[] v0, double[] w1Expected, double[] m1, double[] v1, double[] w2Expected)
+    {
+        var options = Options(algorithm) with { ServerLearningRate = 1, Tau = 1, Beta2 = 0.5, Beta1 = algorithm == "fedadagrad" ? null : 0.5 };
+        var strategy = (FedOptStrategy)StrategyFactory.Create(options);
+        float[] zero = [0, 0, 0];
+        // Sample counts 1 and 100 must not matter: the paper's mean is unweighted.
+        float[] w1 = strategy.Aggregate(0, zero, [Update(0, 1, 1, 6, -1), Update(1, 100, 1, 8, -1)], 4);
+        AssertClose(m0, strategy.FirstMoment);
+        AssertClose(v0, strategy.SecondMoment);
+        AssertClose(w1Expected, w1);
+        float[] w2 = strategy.Aggregate(1, w1, [Update(0, 1, Plus(w1, 2, -1, 0)), Update(1, 100, Plus(w1, 0, 1, 4))], 4);
+        AssertClose(m1, strategy.FirstMoment, 1e-5);
+        AssertClose(v1, strategy.SecondMoment, 1e-5);
+        AssertClose(w2Expected, w2, 1e-5);
+    }
+
+    [Fact]
+    public void FedAdamSecondMomentUsesDeltaSquaredNotMomentumSquared()
+    {
+        // With β1 = 0.5 and Δ = 2, OFL's v from m² would give 0.5·1 + 0.5·1 = 1; the paper's Δ² gives 0.5 + 0.5·4 = 2.5.
+        var strategy = (FedOptStrategy)StrategyFactory.Create(Options("fedadam") with { Tau = 1, Beta1 = 0.5, Beta2 = 0.5 });
+        strategy.Aggregate(0, [0f], [Update(0, 1, 2f)], 4);
+        Assert.Equal(2.5, strategy.SecondMoment[0], 12);
+    }
+
+    [Fact]
+    public void FedOptCanWeightBySampleCount()
+    {
+        var strategy = (FedOptStrategy)StrategyFactory.Create(Options("fedadam") with { FedOptWeighting = DeltaWeighting.BySampleCount, Beta1 = 0 });
+        strategy.Aggregate(0, [0f], [Update(0, 1, 4f), Update(1, 3, 0f)], 4);
+        Assert.Equal(1.0, strategy.FirstMoment[0], 12); // (1·4 + 3·0)/4
+    }
+
+    [Fact]
+    public void LocalOnlyKeepsGlobalAndCanPinOneClient()
+    {
+        var strategy = StrategyFactory.Create(Options("local"));
+        Assert.True(strategy.IsLocalOnly);
+        float[] next = strategy.Aggregate(0, Global, [Update(0, 1, 9, 9, 9)], 4);
+        Assert.Equal(Global, next);
+        Assert.NotSame(Global, next);
+        var pinned = StrategyFactory.Create(Options("local") with { LocalClientId = 2 });
+        Assert.Equal([2], pinned.SampleClients(0, [0, 1, 2, 3], 7));
+        Assert.Empty(pinned.SampleClients(0, [0, 1], 7));
+    }
+
+    [Fact]
+    public void CentralTrainsOneVirtualClient()
+    {
+        var strategy = StrategyFactory.Create(Options("central", totalClients: 20));
+        Assert.True(strategy.IsCentral);
+        Assert.Equal([CentralStrategy.VirtualClientId], strategy.SampleClients(3, [0, 5, 9], 1));
+        Assert.Equal([4f, 5f, 6f], strategy.Aggregate(0, Global, [Update(0, 100, 4, 5, 6)], 20));
+        var error = Assert.Throws<ArgumentException>(() => strategy.Aggregate(0, Global, [Update(3, 1, 4, 5, 6)], 20));
+        Assert.Contains("virtual client 0", error.Message);
+    }
+}
