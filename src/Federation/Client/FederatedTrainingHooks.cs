@@ -15,16 +15,12 @@ public sealed class FederatedTrainingHooks : ITrainingHooks, IDisposable
     private readonly List<Tensor> _global = [];
     private readonly List<Tensor> _correction = [];
 
-    public FederatedTrainingHooks(ParameterLayout layout, float[] global, double proximalMu, float[]? serverControl, float[]? clientControl)
+    /// <param name="scaffoldCorrection">c − c_i for this round, or null when not running SCAFFOLD.</param>
+    public FederatedTrainingHooks(ParameterLayout layout, float[] global, double proximalMu, float[]? scaffoldCorrection)
     {
         _mu = proximalMu;
         if (proximalMu > 0) _global.AddRange(Slices(layout, global));
-        if (serverControl is not null)
-        {
-            var correction = new float[serverControl.Length];
-            for (int i = 0; i < correction.Length; i++) correction[i] = serverControl[i] - (clientControl?[i] ?? 0f);
-            _correction.AddRange(Slices(layout, correction));
-        }
+        if (scaffoldCorrection is not null) _correction.AddRange(Slices(layout, scaffoldCorrection));
     }
 
     public Tensor? ExtraLoss(IReadOnlyList<Tensor> trainable)

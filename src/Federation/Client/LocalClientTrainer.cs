@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FedLlm.Federation.Engine;
+using FedLlm.Federation.Randomness;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
 using FedLlm.Training.Sft;
@@ -20,16 +21,19 @@ public sealed class LocalClientTrainer(LoraAdapterSet adapters, LocalTrainingOpt
     {
         if (data.Train.Count == 0) throw new InvalidOperationException($"client {data.ClientId} has no training data");
         var clock = Stopwatch.StartNew();
-        ulong seed = SeedFor(runSeed, task.Round, task.ClientId);
+        ulong seed = SeedDerivation.Derive(runSeed, "local-training", task.Round, task.ClientId) & 0x7FFFFFFFFFFFFFFFUL;
         manual_seed(unchecked((long)seed)); // LoRA dropout draws from libtorch's global generator
 
         adapters.Load(task.Weights);
-        float[]? serverControl = task.Plan.ScaffoldControl;
-        float[]? clientControl = serverControl is null ? null
-            : state.Read(task.ClientId, ScaffoldClientControlKey, task.Round) ?? new float[serverControl.Length];
+        ScaffoldClient? scaffold = null;
+        if (task.Plan.ScaffoldControl is { } serverControl)
+        {
+            scaffold = ScaffoldClient.FromControl(state.Read(task.ClientId, ScaffoldClientControlKey, task.Round) ?? new float[serverControl.Length]);
+            scaffold.BeginRound(serverControl);
+        }
 
         TrainingResult result;
-        using (var hooks = new FederatedTrainingHooks(adapters.Layout, task.Weights, task.Plan.ProximalMu, serverControl, clientControl))
+        using (var hooks = new FederatedTrainingHooks(adapters.Layout, task.Weights, task.Plan.ProximalMu, scaffold?.Correction.ToArray()))
         using (var trainer = new SftTrainer(adapters.Model, adapters.Parameters.Select(p => p.Parameter).ToList(),
                    options.ForRound(task.Plan.LearningRate, seed), padId, hooks))
         {
@@ -40,33 +44,16 @@ public sealed class LocalClientTrainer(LoraAdapterSet adapters, LocalTrainingOpt
         float[] trained = adapters.Flatten();
 
         var extras = new Dictionary<string, float[]>();
-        if (serverControl is not null)
+        if (scaffold is not null)
         {
-            // SCAFFOLD option II (Karimireddy et al. 2020, eq. 4): c_i⁺ = c_i − c + (x − y_i)/(K·η_l), K = steps actually run.
-            float[] updated = new float[trained.Length];
-            float[] delta = new float[trained.Length];
-            double scale = 1.0 / (result.Steps * task.Plan.LearningRate);
-            for (int i = 0; i < trained.Length; i++)
-            {
-                updated[i] = (float)(clientControl![i] - serverControl[i] + (task.Weights[i] - trained[i]) * scale);
-                delta[i] = updated[i] - clientControl[i];
-            }
-            state.Write(task.ClientId, ScaffoldClientControlKey, task.Round, updated);
-            extras[ExchangeKeys.ScaffoldDeltaControl] = delta;
+            // Option II with K = the steps actually run (the paper's rule; see ScaffoldClient.Finish).
+            extras[ExchangeKeys.ScaffoldDeltaControl] = scaffold.Finish(trained, task.Weights, result.Steps, task.Plan.LearningRate);
+            state.Write(task.ClientId, ScaffoldClientControlKey, task.Round, scaffold.ClientControl);
         }
 
         var update = new ClientUpdate(task.ClientId, data.SampleCount, trained, extras);
         var metrics = new ClientTrainingMetrics(result.MeanLoss, result.Steps, result.Steps * options.BatchSize * options.GradientAccumulationSteps,
             result.History.Sum(h => h.Tokens), clock.Elapsed.TotalSeconds);
         return new ClientResult(update, metrics);
-    }
-
-    /// <summary>A per-(round, client) seed derived from the run seed, so any client's round can be replayed alone.</summary>
-    public static ulong SeedFor(ulong runSeed, int round, int clientId)
-    {
-        ulong x = runSeed ^ (0x9E3779B97F4A7C15UL * (ulong)(round + 1)) ^ (0xC2B2AE3D27D4EB4FUL * (ulong)(clientId + 1));
-        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
-        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
-        return (x ^ (x >> 31)) & 0x7FFFFFFFFFFFFFFFUL;
     }
 }

@@ -9,6 +9,8 @@ namespace FedLlm.Federation.Engine;
 /// </summary>
 public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clientIds, ulong runSeed, double? maxUpdateNorm = null)
 {
+    private UpdateValidator? _validator;
+
     public ServerStrategy Strategy => strategy;
 
     public IReadOnlyList<int> ClientIds => clientIds;
@@ -44,7 +46,13 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
                 continue;
             }
             bytesUp += ((long)result.Update.Weights.Length + result.Update.Extras.Values.Sum(v => (long)v.Length)) * sizeof(float);
-            string? problem = UpdateValidator.Validate(result.Update, global.Length, strategy.RequiredUpdateExtras, maxUpdateNorm, clientId);
+            if (result.Update.ClientId != clientId)
+            {
+                rejected.Add(new RejectedClient(clientId, $"answered as client {result.Update.ClientId}"));
+                continue;
+            }
+            _validator ??= UpdateValidator.For(strategy, global.Length, maxUpdateNorm);
+            string? problem = _validator.Validate(result.Update, start);
             if (problem is not null) rejected.Add(new RejectedClient(clientId, problem));
             else accepted.Add(result);
         }

@@ -25,6 +25,10 @@ public sealed class ScaffoldClient
 
     private ScaffoldClient(float[] clientControl) => _clientControl = clientControl;
 
+    /// <summary>A client whose c_i was kept elsewhere (e.g. a per-client state store); the array is taken over, not copied.</summary>
+    public static ScaffoldClient FromControl(float[] clientControl) =>
+        new(clientControl ?? throw new ArgumentNullException(nameof(clientControl)));
+
     public int ParameterCount => _clientControl.Length;
 
     /// <summary>c_i.</summary>

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using FedLlm.Cli.Configuration;
+using FedLlm.Cli.Output;
+using FedLlm.Data.Demo;
+using FedLlm.Data.Loading;
+using FedLlm.Data.Model;
+using FedLlm.Federation.Simulation;
+using FedLlm.Models;
+
+namespace FedLlm.Cli.Commands;
+
+/// <summary><c>fedllm simulate --config FILE [--set key=value]... [--resume RUN_DIR]</c>.</summary>
+public static class SimulateCommand
+{
+    public static Command Build()
+    {
+        var command = new Command("simulate", "Run federated fine-tuning with N clients in one process (YAML config, every key overridable)");
+        var config = new Option<FileInfo?>("--config", "-c") { Description = "YAML config (snake_case keys; see docs/simulation.md)" };
+        var set = new Option<string[]>("--set") { Description = "Override a config key, e.g. --set strategy.algorithm=fedprox --set rounds=20 (repeatable)" };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue a killed run from its newest checkpoint (uses the run's saved config)" };
+        command.Add(config);
+        command.Add(set);
+        command.Add(resume);
+        command.SetAction(async (parse, cancellation) =>
+        {
+            SimulationConfig simulation;
+            if (parse.GetValue(resume) is { } runDir)
+            {
+                string saved = Path.Combine(runDir.FullName, "config.json");
+                if (!File.Exists(saved)) throw new FileNotFoundException($"{runDir.FullName}: not a run folder (config.json missing)", saved);
+                simulation = SimulationConfigJson.FromJson(File.ReadAllText(saved));
+            }
+            else
+            {
+                simulation = ConfigLoader.Load<SimulationConfig>(parse.GetValue(config)?.FullName, parse.GetValue(set) ?? []);
+            }
+            var problems = simulation.Validate();
+            if (problems.Count > 0) throw new ArgumentException("invalid config: " + string.Join("; ", problems));
+
+            using var model = PretrainedModel.Load(simulation.Model.Path
+                ?? throw new ArgumentException("model.path is required (create one with `fedllm init` or `fedllm convert`)"),
+                ModelOptions.ParseDType(simulation.Model.DType));
+            var examples = LoadExamples(simulation.Data);
+            var observer = new ConsoleSimulationObserver();
+            var result = await new SimulationRunner(simulation, model, examples, observer)
+                .RunAsync(resume: parse.GetValue(resume) is not null, evaluateBase: false, cancellation);
+            ConsoleOutput.Info($"Run folder: {result.Run.Path}");
+            ConsoleOutput.Info($"Global adapter (PEFT format): {result.Run.FinalAdapterDirectory}");
+            ConsoleOutput.Info($"Metrics: {result.Run.MetricsFile}");
+            return 0;
+        });
+        return command;
+    }
+
+    internal static IReadOnlyList<InstructionExample> LoadExamples(DataSection data)
+    {
+        if (data.Path is null) return DemoTasks.Generate(data.DemoRecords, 7);
+        var format = Enum.TryParse<Data.Formats.RecordFormat>(data.Format, ignoreCase: true, out var parsed)
+            ? parsed
+            : throw new ArgumentException($"unknown data format '{data.Format}' (valid: {string.Join(", ", Enum.GetNames<Data.Formats.RecordFormat>())})");
+        var loaded = DatasetLoader.Load<InstructionExample>(data.Path, new DatasetLoadOptions { RecordFormat = format });
+        if (loaded.Report.Skipped > 0) ConsoleOutput.Info($"{data.Path}: skipped {loaded.Report.Skipped} malformed rows");
+        return loaded.Examples;
+    }
+}

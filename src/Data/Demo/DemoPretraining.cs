@@ -1,0 +1,35 @@
+using FedLlm.Data.Model;
+
+namespace FedLlm.Data.Demo;
+
+/// <summary>
+/// Warm-up tasks for the demo's tiny base model: they teach the chat format and the demo vocabulary (copy, first
+/// word, repeat) but none of the seven <see cref="DemoTasks"/>, so what the federated LoRA run learns is new to the base.
+/// </summary>
+public static class DemoPretraining
+{
+    private static readonly string[] Words =
+        ["cat", "dog", "sun", "tree", "fish", "bird", "moon", "rock", "leaf", "rain", "star", "boat",
+         "Norland", "Ostria", "Belmar", "Quova", "Zarith", "Pellan", "Corvia", "Trelos", "a", "b", "c", "d", "e", "f", "g", "h",
+         "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "15", "18"];
+
+    public static IReadOnlyList<InstructionExample> Generate(int count, ulong seed)
+    {
+        var random = new SplitMix64(seed);
+        var examples = new List<InstructionExample>(count);
+        for (int i = 0; i < count; i++)
+        {
+            var words = Enumerable.Range(0, 1 + random.Next(4)).Select(_ => random.Pick(Words)).ToArray();
+            string text = string.Join(' ', words);
+            var (prompt, answer) = (i % 3) switch
+            {
+                0 => ("copy: " + text, text),
+                1 => ("first: " + text, words[0]),
+                _ => ("twice: " + words[0], words[0] + " " + words[0]),
+            };
+            examples.Add(new InstructionExample(Conversation.SingleTurn(prompt, answer),
+                new ExampleMetadata { Category = "warm-up", ReferenceAnswer = answer, Source = $"demo-warmup:{i + 1}" }));
+        }
+        return examples;
+    }
+}

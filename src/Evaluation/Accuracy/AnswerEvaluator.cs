@@ -1,0 +1,42 @@
+using FedLlm.Data.Model;
+using FedLlm.Data.Templates;
+using FedLlm.Models;
+using FedLlm.Models.Generation;
+
+namespace FedLlm.Evaluation.Accuracy;
+
+/// <summary>Accuracy of greedy answers against reference answers (exact match after normalisation).</summary>
+public sealed class AnswerEvaluator(PretrainedModel model, ChatTemplate template, int maxNewTokens = 32)
+{
+    public sealed record Outcome(int Examples, int Correct)
+    {
+        public double Accuracy => Examples == 0 ? double.NaN : (double)Correct / Examples;
+    }
+
+    public string Answer(Conversation prompt)
+    {
+        string text = template.RenderPrompt(prompt.WithoutFinalResponse());
+        var ids = new List<int>();
+        if (model.Tokenizer.AddBosByDefault && model.BosTokenId is int bos) ids.Add(bos);
+        ids.AddRange(model.Tokenizer.Encode(text).Select(t => t.Id));
+        var result = TextGenerator.Generate(model, ids, new GenerationOptions
+        {
+            MaxNewTokens = maxNewTokens,
+            StopStrings = [template.EndOfTurn],
+        });
+        return result.Text;
+    }
+
+    public Outcome Evaluate(IEnumerable<InstructionExample> examples)
+    {
+        int total = 0, correct = 0;
+        foreach (var example in examples)
+        {
+            string? reference = example.Metadata.ReferenceAnswer ?? example.Conversation.FinalResponse;
+            if (reference is null) continue;
+            total++;
+            if (ExactMatch.Matches(Answer(example.Conversation), reference)) correct++;
+        }
+        return new Outcome(total, correct);
+    }
+}

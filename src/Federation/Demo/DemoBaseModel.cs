@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using FedLlm.Data.Demo;
+using FedLlm.Data.Templates;
+using FedLlm.Federation.Simulation;
+using FedLlm.Models;
+using FedLlm.Models.Llama;
+using FedLlm.Models.Presets;
+using FedLlm.Models.Tokenization;
+using FedLlm.Training.Examples;
+using FedLlm.Training.Optimization;
+using FedLlm.Training.Sft;
+using static TorchSharp.torch;
+
+namespace FedLlm.Federation.Demo;
+
+/// <summary>
+/// The demo's base model: a small Llama trained from scratch (all parameters) on warm-up tasks that teach the chat
+/// format and vocabulary, never the demo tasks themselves. Built once, then reused from the cache folder.
+/// </summary>
+public static class DemoBaseModel
+{
+    public const string Version = "demo-base-v1";
+    private const string CompleteMarker = "COMPLETE";
+
+    public static string Ensure(string cacheDirectory, ISimulationObserver? observer)
+    {
+        string directory = Path.Combine(cacheDirectory, Version);
+        if (File.Exists(Path.Combine(directory, CompleteMarker))) return directory;
+
+        observer?.Message($"Building the demo's tiny base model (once) in {directory} ...");
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        Directory.CreateDirectory(directory);
+
+        var warmUp = DemoPretraining.Generate(3000, seed: 11);
+        var corpus = warmUp.Concat(DemoTasks.Generate(700, seed: 12))
+            .SelectMany(e => e.Conversation.Turns.Select(t => t.Content))
+            .Append("user assistant");
+        var tokenizerModel = DemoTokenizer.Build(corpus);
+        SentencePieceModelFile.Write(Path.Combine(directory, "tokenizer.model"), tokenizerModel);
+        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), new JsonObject { ["add_bos_token"] = true }.ToJsonString());
+
+        var config = ModelPreset.Get("small").ToConfig(tokenizerModel.Pieces.Count, tokenizerModel.BosId, DemoTokenizer.EndOfTurnId, tokenizerModel.PadId);
+        using (var model = new CausalLm(config, ScalarType.Float32))
+        {
+            manual_seed(11);
+            model.InitialiseRandom(new Generator(11));
+            config.Save(Path.Combine(directory, "config.json"));
+            var tokenizer = new SentencePieceTokenizer(tokenizerModel);
+            var template = TemplateRegistry.Get("chatml", endOfTurn: "<|im_end|>");
+            var exampleTokenizer = new ExampleTokenizer(tokenizer, template, 96, tokenizerModel.BosId);
+            var examples = warmUp.Select(e => exampleTokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList();
+            var options = new TrainerOptions
+            {
+                LearningRate = 3e-3, BatchSize = 16, MaxSteps = 500, Schedule = ScheduleKind.Cosine, WarmupSteps = 30,
+                MinLearningRate = 3e-4, WeightDecay = 0.01, Seed = 11, MaxSequenceLength = 96,
+            };
+            using var trainer = new SftTrainer(model, model.parameters().ToList(), options, tokenizerModel.PadId);
+            trainer.Train(examples, step =>
+            {
+                if ((step.Step + 1) % 100 == 0) observer?.Message($"  warm-up step {step.Step + 1}/{options.MaxSteps}: loss {step.Loss:F3}");
+            });
+            foreach (var p in model.parameters()) p.requires_grad = false;
+            ModelWeights.Save(model, directory);
+        }
+        File.WriteAllText(Path.Combine(directory, CompleteMarker), Version);
+        return directory;
+    }
+}

@@ -1,0 +1,58 @@
+using FedLlm.Data.Model;
+using FedLlm.Federation.Randomness;
+using FedLlm.Federation.Splits;
+
+namespace FedLlm.Federation.Simulation;
+
+/// <summary>One client's examples: what it trains on and what it keeps aside for evaluation.</summary>
+public sealed record ClientExamples(int ClientId, string Name, IReadOnlyList<InstructionExample> Train, IReadOnlyList<InstructionExample> HeldOut);
+
+/// <summary>Splits a dataset among simulated clients, then holds out a fraction of each client's records.</summary>
+public static class FederatedDataset
+{
+    public static ClientSplit Split(IReadOnlyList<InstructionExample> examples, SplitSection section, ulong seed) => section.Method switch
+    {
+        SplitMethods.Iid => IidSplitter.Split(examples.Count, section.Clients, seed),
+        SplitMethods.DirichletLabel => DirichletLabelSplitter.Split(Field(examples, section.Field, required: true)!, section.Clients, section.Alpha, seed),
+        SplitMethods.QuantityDirichlet => QuantitySkewSplitter.Dirichlet(examples.Count, section.Clients, section.Alpha, seed),
+        SplitMethods.Natural => NaturalSplitter.ByKey(Field(examples, section.Field, required: true)!, section.Field),
+        _ => throw new ArgumentException(
+            $"unknown split method '{section.Method}' (valid: {SplitMethods.Iid}, {SplitMethods.DirichletLabel}, {SplitMethods.QuantityDirichlet}, {SplitMethods.Natural})"),
+    };
+
+    public static IReadOnlyList<ClientExamples> Assign(IReadOnlyList<InstructionExample> examples, ClientSplit split, double heldOutFraction, ulong seed)
+    {
+        var clients = new List<ClientExamples>(split.ClientCount);
+        for (int c = 0; c < split.ClientCount; c++)
+        {
+            int[] records = [.. split.RecordsOf(c)];
+            Xoshiro256StarStar.ForPurpose(seed, "held-out", c).Shuffle(records.AsSpan());
+            int heldOut = records.Length < 2 ? 0 : Math.Min(records.Length - 1, (int)Math.Round(records.Length * heldOutFraction));
+            clients.Add(new ClientExamples(c, split.NameOf(c),
+                records.Skip(heldOut).Select(i => examples[i]).ToList(),
+                records.Take(heldOut).Select(i => examples[i]).ToList()));
+        }
+        return clients;
+    }
+
+    /// <summary>The metadata field a split groups by; a missing value is an error that names the record.</summary>
+    private static List<string?> Field(IReadOnlyList<InstructionExample> examples, string field, bool required)
+    {
+        var values = new List<string?>(examples.Count);
+        for (int i = 0; i < examples.Count; i++)
+        {
+            var m = examples[i].Metadata;
+            string? value = field.ToLowerInvariant() switch
+            {
+                "category" or "label" => m.Category,
+                "client" or "client_id" or "user" or "user_id" => m.ClientId,
+                "language" => m.Language,
+                _ => throw new ArgumentException($"split.field '{field}' is not a known example field (valid: category, client, language)"),
+            };
+            if (required && value is null)
+                throw new ArgumentException($"record {i} has no '{field}' value, which the split needs (map a column to it with the data column mapping)");
+            values.Add(value);
+        }
+        return values;
+    }
+}

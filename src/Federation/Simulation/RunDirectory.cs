@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FedLlm.Federation.Persistence;
+using FedLlm.Federation.Strategies;
+
+namespace FedLlm.Federation.Simulation;
+
+/// <summary>
+/// The files of one run: config, split, metrics (JSONL), checkpoints, adapters, report. A checkpoint is complete only
+/// once its COMPLETE marker exists, written last, so a run killed while checkpointing resumes from the previous one.
+/// </summary>
+public sealed class RunDirectory(string path)
+{
+    private const string CompleteMarker = "COMPLETE";
+
+    public string Path { get; } = Directory.CreateDirectory(path).FullName;
+    public string ConfigFile => File("config.json");
+    public string SplitFile => File("split.json");
+    public string MetricsFile => File("metrics.jsonl");
+    public string ClientStateDirectory => File("client-state");
+    public string CheckpointsDirectory => File("checkpoints");
+    public string FinalAdapterDirectory => File("adapter");
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public string AdapterDirectory(int round) => File($"adapter-round-{round.ToString("D4", CultureInfo.InvariantCulture)}");
+
+    public void AppendMetrics(JsonObject record)
+    {
+        using var writer = System.IO.File.AppendText(MetricsFile);
+        writer.WriteLine(record.ToJsonString());
+    }
+
+    public void WriteCheckpoint(int round, float[] global, ServerStrategy strategy)
+    {
+        string folder = Directory.CreateDirectory(System.IO.Path.Combine(CheckpointsDirectory, Name(round))).FullName;
+        VectorFile.Write(System.IO.Path.Combine(folder, "global.bin"), global);
+        using (var stream = System.IO.File.Create(System.IO.Path.Combine(folder, "strategy.bin"))) strategy.SaveState(stream);
+        System.IO.File.WriteAllText(System.IO.Path.Combine(folder, CompleteMarker), round.ToString(CultureInfo.InvariantCulture));
+        // Keep the two newest complete checkpoints: the newest may be mid-write when a kill arrives.
+        foreach (var old in CompleteCheckpoints().Skip(2)) Directory.Delete(old.Folder, recursive: true);
+    }
+
+    /// <summary>The newest complete checkpoint, or null when none exists.</summary>
+    public (int Round, float[] Global, string StrategyFile)? LatestCheckpoint()
+    {
+        foreach (var (round, folder) in CompleteCheckpoints())
+            return (round, VectorFile.Read(System.IO.Path.Combine(folder, "global.bin")), System.IO.Path.Combine(folder, "strategy.bin"));
+        return null;
+    }
+
+    /// <summary>Truncates metrics written after <paramref name="round"/> (by an interrupted round) so resumed metrics do not repeat.</summary>
+    public void TruncateMetricsAfter(int round)
+    {
+        if (!System.IO.File.Exists(MetricsFile)) return;
+        var kept = System.IO.File.ReadAllLines(MetricsFile)
+            .Where(line => JsonNode.Parse(line)?["round"]?.GetValue<int>() is int r && r <= round)
+            .ToList();
+        System.IO.File.WriteAllLines(MetricsFile, kept);
+    }
+
+    public IEnumerable<JsonObject> ReadMetrics() => System.IO.File.Exists(MetricsFile)
+        ? System.IO.File.ReadLines(MetricsFile).Select(l => (JsonObject)JsonNode.Parse(l)!)
+        : [];
+
+    public void WriteJson(string file, JsonNode node) =>
+        System.IO.File.WriteAllText(File(file), node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+
+    private IEnumerable<(int Round, string Folder)> CompleteCheckpoints()
+    {
+        if (!Directory.Exists(CheckpointsDirectory)) return [];
+        return Directory.EnumerateDirectories(CheckpointsDirectory, "round-*")
+            .Where(f => System.IO.File.Exists(System.IO.Path.Combine(f, CompleteMarker)))
+            .Select(f => (Round: int.Parse(System.IO.Path.GetFileName(f)["round-".Length..], CultureInfo.InvariantCulture), Folder: f))
+            .OrderByDescending(c => c.Round)
+            .ToList();
+    }
+
+    private static string Name(int round) => $"round-{round.ToString("D6", CultureInfo.InvariantCulture)}";
+}

@@ -1,0 +1,119 @@
+using FedLlm.Federation.Client;
+using FedLlm.Federation.Strategies;
+
+namespace FedLlm.Federation.Simulation;
+
+/// <summary>Everything a simulated federated run needs; YAML keys are the snake_case property names.</summary>
+public sealed record SimulationConfig
+{
+    public string Name { get; init; } = "run";
+    public string OutputDirectory { get; init; } = "runs";
+    public ulong Seed { get; init; } = 42;
+    public ModelSection Model { get; init; } = new();
+    public DataSection Data { get; init; } = new();
+    public SplitSection Split { get; init; } = new();
+    public LoraSection Lora { get; init; } = new();
+    public StrategySection Strategy { get; init; } = new();
+    public LocalTrainingOptions Local { get; init; } = new();
+    public int Rounds { get; init; } = 10;
+    /// <summary>Evaluate every N rounds (and always after the last); 0 = only at the end.</summary>
+    public int EvaluateEvery { get; init; }
+    public int CheckpointEvery { get; init; } = 1;
+    /// <summary>Write the global adapter in PEFT format every N rounds (and always at the end); 0 = only at the end.</summary>
+    public int SaveAdapterEvery { get; init; }
+    /// <summary>Reject client updates whose distance from the global exceeds this norm.</summary>
+    public double? MaxUpdateNorm { get; init; }
+
+    public string RunDirectory => Path.Combine(OutputDirectory, Name);
+
+    /// <summary>Every problem with the config, found before any training starts.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Rounds <= 0) problems.Add($"rounds must be positive, got {Rounds}");
+        if (Model.Path is null && Model.Preset is null) problems.Add("model: give a path or a preset");
+        if (Split.Clients <= 0) problems.Add($"split.clients must be positive, got {Split.Clients}");
+        if (Split.Method is "dirichlet" or "quantity-dirichlet" && Split.Alpha <= 0)
+            problems.Add($"split.alpha must be > 0 for a Dirichlet split, got {Split.Alpha}");
+        if (Split.Method == "natural" && string.IsNullOrEmpty(Split.Field))
+            problems.Add("split.field is required for a natural split (e.g. client or language)");
+        if (Data.HeldOutFraction is < 0 or >= 1) problems.Add($"data.held_out_fraction must be in [0, 1), got {Data.HeldOutFraction}");
+        if (Local.LocalSteps <= 0) problems.Add($"local.local_steps must be positive, got {Local.LocalSteps}");
+        if (Strategy.ClientsPerRound is int k && k > Split.Clients)
+            problems.Add($"strategy.clients_per_round ({k}) is larger than the number of clients ({Split.Clients})");
+        problems.AddRange(StrategyFactory.Validate(Strategy.ToOptions(Split.Clients, Rounds)));
+        return problems;
+    }
+}
+
+public sealed record ModelSection
+{
+    /// <summary>A Hugging Face model folder.</summary>
+    public string? Path { get; init; }
+    /// <summary>When no path is given: a random model of this preset (tests only; it knows nothing).</summary>
+    public string? Preset { get; init; }
+    public string DType { get; init; } = "float32";
+}
+
+public sealed record DataSection
+{
+    /// <summary>Dataset file; null means the built-in demo tasks.</summary>
+    public string? Path { get; init; }
+    public string Format { get; init; } = "auto";
+    public string Template { get; init; } = "alpaca";
+    public int DemoRecords { get; init; } = 1400;
+    public double HeldOutFraction { get; init; } = 0.15;
+    /// <summary>Cap on held-out examples per client used for accuracy (generation is the slow part).</summary>
+    public int MaxAccuracyExamplesPerClient { get; init; } = 16;
+}
+
+public sealed record SplitSection
+{
+    public string Method { get; init; } = "dirichlet";
+    public int Clients { get; init; } = 8;
+    public double Alpha { get; init; } = 0.5;
+    /// <summary>Label field for Dirichlet (category) or the grouping field for natural splits (client, language, category).</summary>
+    public string Field { get; init; } = "category";
+}
+
+public sealed record LoraSection
+{
+    public int Rank { get; init; } = 8;
+    public double Alpha { get; init; } = 16;
+    public double Dropout { get; init; } = 0.05;
+    public string Targets { get; init; } = "all-linear";
+    public bool UseRsLora { get; init; }
+}
+
+public sealed record StrategySection
+{
+    public string Algorithm { get; init; } = "fedavg";
+    public int? ClientsPerRound { get; init; }
+    public double? ClientFraction { get; init; }
+    public double LearningRate { get; init; } = 2e-3;
+    public double MinLearningRate { get; init; } = 1e-4;
+    public string Schedule { get; init; } = "cosine";
+    public double ProximalMu { get; init; } = 0.01;
+    public double? ServerLearningRate { get; init; }
+    public double? Beta1 { get; init; }
+    public double Beta2 { get; init; } = 0.99;
+    public double Tau { get; init; } = 1e-3;
+
+    public StrategyOptions ToOptions(int totalClients, int rounds) => new()
+    {
+        Algorithm = Algorithm,
+        TotalClients = totalClients,
+        ClientsPerRound = ClientsPerRound,
+        ClientFraction = ClientFraction,
+        TotalRounds = rounds,
+        LearningRate = LearningRate,
+        MinLearningRate = MinLearningRate,
+        LearningRateSchedule = Schedule.Equals("constant", StringComparison.OrdinalIgnoreCase)
+            ? LearningRateScheduleKind.Constant : LearningRateScheduleKind.Cosine,
+        ProximalMu = ProximalMu,
+        ServerLearningRate = ServerLearningRate,
+        Beta1 = Beta1,
+        Beta2 = Beta2,
+        Tau = Tau,
+    };
+}
