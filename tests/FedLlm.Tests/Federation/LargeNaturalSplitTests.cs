@@ -1,0 +1,80 @@
+using System.Text;
+using FedLlm.Federation.Randomness;
+using FedLlm.Federation.Splits;
+using FedLlm.Federation.Strategies;
+
+namespace FedLlm.Tests.Federation;
+
+/// <summary>A Fed-ChatbotPA-shaped federation (747 clients, 9,508 records) driven without per-client model vectors.</summary>
+public class LargeNaturalSplitTests
+{
+    private const int Clients = 747;
+    private const int Records = 9_508;
+    private const int P = 16;
+
+    private static byte[] SyntheticBenchFile()
+    {
+        // Every client gets 1 record, the remainder goes to clients with skewed (Zipf-like) probability.
+        var rng = new Xoshiro256StarStar(747);
+        var counts = Enumerable.Repeat(1, Clients).ToArray();
+        for (int extra = Clients; extra < Records; extra++)
+        {
+            counts[(int)(Clients * Math.Pow(rng.NextDouble(), 3))]++;
+        }
+        var json = new StringBuilder("{");
+        for (int c = 0; c < Clients; c++)
+        {
+            json.Append(c == 0 ? "" : ",").Append($"\"u{c * 31 % 1000:D4}-{c}\":[");
+            for (int r = 0; r < counts[c]; r++)
+            {
+                json.Append(r == 0 ? "" : ",").Append("{\"prompt\":\"p\",\"chosen\":\"c\",\"rejected\":\"r\"}");
+            }
+            json.Append(']');
+        }
+        return Encoding.UTF8.GetBytes(json.Append('}').ToString());
+    }
+
+    [Fact]
+    public void SevenHundredFortySevenClientsTrainWithoutPerClientVectors()
+    {
+        FedLlmBenchIndex index = FedLlmBenchReader.Read(new MemoryStream(SyntheticBenchFile()));
+        ClientSplit split = index.ToSplit();
+        Assert.Equal(Clients, split.ClientCount);
+        Assert.Equal(Records, split.AssignedCount);
+        SplitSummary summary = SplitSummary.Create(split);
+        Assert.Equal(1, summary.MinSize);
+        Assert.True(summary.MaxSize > 50);
+
+        var strategy = (ScaffoldStrategy)StrategyFactory.Create(new StrategyOptions { Algorithm = "scaffold", TotalClients = Clients, ClientsPerRound = 10 });
+        int[] available = [.. Enumerable.Range(0, split.ClientCount)];
+        // c_i lives in serialized form only for clients that have trained; the server keeps O(P) state.
+        var storedControls = new Dictionary<int, byte[]>();
+        float[] global = new float[P];
+        var sampledEver = new HashSet<int>();
+        for (int round = 0; round < 3; round++)
+        {
+            RoundPlan plan = strategy.PlanRound(round, global);
+            var updates = new List<ClientUpdate>();
+            foreach (int id in strategy.SampleClients(round, available, runSeed: 17))
+            {
+                sampledEver.Add(id);
+                ScaffoldClient client = storedControls.TryGetValue(id, out byte[]? bytes) ? ScaffoldClient.Load(new MemoryStream(bytes)) : new ScaffoldClient(P);
+                client.BeginRound(plan.ScaffoldControl!);
+                float[] trained = [.. global.Select((w, j) => w - 0.001f * (id % 5 + j))];
+                client.ApplyCorrection(trained, plan.LearningRate);
+                float[] delta = client.Finish(trained, global, stepsRun: 2, plan.LearningRate);
+                using var buffer = new MemoryStream();
+                client.Save(buffer);
+                storedControls[id] = buffer.ToArray();
+                updates.Add(new ClientUpdate(id, split.RecordsOf(id).Count, trained,
+                    new Dictionary<string, float[]> { [ExchangeKeys.ScaffoldDeltaControl] = delta }));
+            }
+            Assert.Equal(10, updates.Count);
+            global = strategy.Aggregate(round, global, updates, Clients);
+        }
+        Assert.Equal(sampledEver.Count, storedControls.Count);
+        Assert.True(storedControls.Count <= 30);
+        Assert.All(global, w => Assert.True(float.IsFinite(w) && w < 0));
+        Assert.Contains(strategy.ServerControl.ToArray(), c => c != 0);
+    }
+}
