@@ -33,8 +33,11 @@ public static class SafeTensorsWriter
         WriteFile(path, pending, metadata);
     }
 
-    /// <summary>Writes raw tensors; each entry's data must be exactly prod(shape) * element size bytes.</summary>
-    public static void Write(string path, IEnumerable<SafeTensorEntry> entries, IReadOnlyDictionary<string, string>? metadata = null)
+    /// <summary>
+    /// Writes raw tensors (for callers without TorchSharp tensors, and dtypes TorchSharp lacks); each entry's data must be
+    /// exactly prod(shape) * element size bytes. Named apart from <see cref="Write"/> so collection expressions stay unambiguous.
+    /// </summary>
+    public static void WriteRaw(string path, IEnumerable<SafeTensorEntry> entries, IReadOnlyDictionary<string, string>? metadata = null)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var pending = new List<PendingTensor>();
