@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using FedLlm.Data.Demo;
 using FedLlm.Data.Templates;
 using FedLlm.Federation.Simulation;
@@ -35,26 +34,22 @@ public static class DemoBaseModel
         var corpus = warmUp.Concat(DemoTasks.Generate(700, seed: 12))
             .SelectMany(e => e.Conversation.Turns.Select(t => t.Content))
             .Append("user assistant");
-        var tokenizerModel = DemoTokenizer.Build(corpus);
-        SentencePieceModelFile.Write(Path.Combine(directory, "tokenizer.model"), tokenizerModel);
-        File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), new JsonObject { ["add_bos_token"] = true }.ToJsonString());
-
-        var config = ModelPreset.Get("small").ToConfig(tokenizerModel.Pieces.Count, tokenizerModel.BosId, DemoTokenizer.EndOfTurnId, tokenizerModel.PadId);
+        var tokenizer = DemoTokenizer.Create(directory, corpus);
+        var config = ModelPreset.Get("small").ToConfig(tokenizer.VocabSize, tokenizer.BosId, tokenizer.EosId, tokenizer.PadId);
         using (var model = new CausalLm(config, ScalarType.Float32))
         {
             manual_seed(11);
             model.InitialiseRandom(new Generator(11));
             config.Save(Path.Combine(directory, "config.json"));
-            var tokenizer = new SentencePieceTokenizer(tokenizerModel);
-            var template = TemplateRegistry.Get("chatml", endOfTurn: "<|im_end|>");
-            var exampleTokenizer = new ExampleTokenizer(tokenizer, template, 96, tokenizerModel.BosId);
+            var template = TemplateRegistry.Get("chatml", endOfTurn: DemoTokenizer.EndOfTurn);
+            var exampleTokenizer = new ExampleTokenizer(tokenizer, template, 96, tokenizer.BosId);
             var examples = warmUp.Select(e => exampleTokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList();
             var options = new TrainerOptions
             {
                 LearningRate = 3e-3, BatchSize = 16, MaxSteps = 500, Schedule = ScheduleKind.Cosine, WarmupSteps = 30,
                 MinLearningRate = 3e-4, WeightDecay = 0.01, Seed = 11, MaxSequenceLength = 96,
             };
-            using var trainer = new SftTrainer(model, model.parameters().ToList(), options, tokenizerModel.PadId);
+            using var trainer = new SftTrainer(model, model.parameters().ToList(), options, tokenizer.PadId ?? 0);
             trainer.Train(examples, step =>
             {
                 if ((step.Step + 1) % 100 == 0) observer?.Message($"  warm-up step {step.Step + 1}/{options.MaxSteps}: loss {step.Loss:F3}");

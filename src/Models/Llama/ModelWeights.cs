@@ -18,14 +18,20 @@ public static class ModelWeights
         foreach (var (name, parameter) in model.named_parameters())
         {
             if (!weights.Contains(name))
-                throw new ModelLoadException(weights.FileOf(name), $"tensor '{name}' is missing");
+                throw new ModelLoadException(WeightsFile(modelDirectory), $"tensor '{name}' is missing");
             using var scope = NewDisposeScope();
             var loaded = weights.ReadTensor(name);
             if (!loaded.shape.SequenceEqual(parameter.shape))
-                throw new ModelLoadException(weights.FileOf(name),
+                throw new ModelLoadException(weights.FileOf(name).Path,
                     $"tensor '{name}' has shape [{string.Join(", ", loaded.shape)}], expected [{string.Join(", ", parameter.shape)}] from config.json");
             parameter.copy_(loaded);
         }
+    }
+
+    private static string WeightsFile(string modelDirectory)
+    {
+        string index = Path.Combine(modelDirectory, ShardedSafeTensors.IndexFileName);
+        return File.Exists(index) ? index : Path.Combine(modelDirectory, ShardedSafeTensors.SingleFileName);
     }
 
     /// <summary>Writes every parameter to <c>model.safetensors</c> in the model's dtype.</summary>
