@@ -13,21 +13,21 @@ public sealed class Attention : nn.Module
         _config = config;
         long qSize = (long)config.NumAttentionHeads * config.HeadDim;
         long kvSize = (long)config.NumKeyValueHeads * config.HeadDim;
-        QProj = new Linear(config.HiddenSize, qSize, config.AttentionBias, dtype);
-        KProj = new Linear(config.HiddenSize, kvSize, config.AttentionBias, dtype);
-        VProj = new Linear(config.HiddenSize, kvSize, config.AttentionBias, dtype);
+        QProj = new Projection(config.HiddenSize, qSize, config.AttentionBias, dtype);
+        KProj = new Projection(config.HiddenSize, kvSize, config.AttentionBias, dtype);
+        VProj = new Projection(config.HiddenSize, kvSize, config.AttentionBias, dtype);
         // Qwen2 puts biases on q/k/v only; Llama's attention_bias covers o_proj too.
-        OProj = new Linear(qSize, config.HiddenSize, config.AttentionBias && config.Architecture != "Qwen2ForCausalLM", dtype);
+        OProj = new Projection(qSize, config.HiddenSize, config.AttentionBias && config.Architecture != "Qwen2ForCausalLM", dtype);
         register_module("q_proj", QProj);
         register_module("k_proj", KProj);
         register_module("v_proj", VProj);
         register_module("o_proj", OProj);
     }
 
-    public Linear QProj { get; }
-    public Linear KProj { get; }
-    public Linear VProj { get; }
-    public Linear OProj { get; }
+    public Projection QProj { get; }
+    public Projection KProj { get; }
+    public Projection VProj { get; }
+    public Projection OProj { get; }
 
     public Tensor Forward(Tensor hidden, RotaryEmbedding rope, long start, KvCache? cache, int layerIndex)
     {

@@ -11,7 +11,7 @@ namespace FedLlm.Models.Llama;
 public sealed class CausalLm : nn.Module
 {
     private readonly DecoderStack _model;
-    private readonly Linear? _lmHead;
+    private readonly Projection? _lmHead;
     private readonly RotaryEmbedding _rope;
 
     public CausalLm(ModelConfig config, ScalarType dtype) : base(nameof(CausalLm))
@@ -24,7 +24,7 @@ public sealed class CausalLm : nn.Module
         register_module("model", _model);
         if (!config.TieWordEmbeddings)
         {
-            _lmHead = new Linear(config.HiddenSize, config.VocabSize, hasBias: false, dtype);
+            _lmHead = new Projection(config.HiddenSize, config.VocabSize, hasBias: false, dtype);
             register_module("lm_head", _lmHead);
         }
         _rope = new RotaryEmbedding(config);
@@ -36,7 +36,7 @@ public sealed class CausalLm : nn.Module
     public Parameter EmbedTokens => _model.EmbedTokens;
 
     /// <summary>Every projection with its Hugging Face module path (e.g. <c>model.layers.0.self_attn.q_proj</c>), in layer order.</summary>
-    public IEnumerable<(string Path, Linear Projection)> Projections()
+    public IEnumerable<(string Path, Projection Projection)> Projections()
     {
         for (int i = 0; i < _model.Layers.Count; i++)
         {

@@ -8,17 +8,17 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
 {
     public FeedForward(ModelConfig config, ScalarType dtype) : base(nameof(FeedForward))
     {
-        GateProj = new Linear(config.HiddenSize, config.IntermediateSize, config.MlpBias, dtype);
-        UpProj = new Linear(config.HiddenSize, config.IntermediateSize, config.MlpBias, dtype);
-        DownProj = new Linear(config.IntermediateSize, config.HiddenSize, config.MlpBias, dtype);
+        GateProj = new Projection(config.HiddenSize, config.IntermediateSize, config.MlpBias, dtype);
+        UpProj = new Projection(config.HiddenSize, config.IntermediateSize, config.MlpBias, dtype);
+        DownProj = new Projection(config.IntermediateSize, config.HiddenSize, config.MlpBias, dtype);
         register_module("gate_proj", GateProj);
         register_module("up_proj", UpProj);
         register_module("down_proj", DownProj);
     }
 
-    public Linear GateProj { get; }
-    public Linear UpProj { get; }
-    public Linear DownProj { get; }
+    public Projection GateProj { get; }
+    public Projection UpProj { get; }
+    public Projection DownProj { get; }
 
     public override Tensor forward(Tensor input)
     {

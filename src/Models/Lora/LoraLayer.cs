@@ -13,7 +13,7 @@ public sealed class LoraLayer : ILinearAdapter
 {
     private readonly double _dropout;
 
-    public LoraLayer(Linear target, int rank, double scaling, double dropout, Generator? generator)
+    public LoraLayer(Projection target, int rank, double scaling, double dropout, Generator? generator)
     {
         Scaling = scaling;
         _dropout = dropout;
@@ -50,7 +50,7 @@ public sealed class LoraLayer : ILinearAdapter
         return delta.MoveToOuterDisposeScope();
     }
 
-    public void RegisterOn(Linear target)
+    public void RegisterOn(Projection target)
     {
         target.RegisterChild("lora_A", A);
         target.RegisterChild("lora_B", B);

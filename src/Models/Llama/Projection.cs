@@ -8,9 +8,9 @@ namespace FedLlm.Models.Llama;
 /// A linear projection with Hugging Face's parameter names (<c>weight</c> [out, in], optional <c>bias</c>) and an
 /// optional additive adapter (LoRA) whose output is added to the base projection.
 /// </summary>
-public sealed class Linear : nn.Module<Tensor, Tensor>
+public sealed class Projection : nn.Module<Tensor, Tensor>
 {
-    public Linear(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype) : base(nameof(Linear))
+    public Projection(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype) : base(nameof(Projection))
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
@@ -55,12 +55,12 @@ public sealed class Linear : nn.Module<Tensor, Tensor>
     public void RegisterChild(string name, nn.Module module) => register_module(name, module);
 }
 
-/// <summary>An additive low-rank (or other) adapter on a <see cref="Linear"/> projection.</summary>
+/// <summary>An additive low-rank (or other) adapter on a <see cref="Projection"/> projection.</summary>
 public interface ILinearAdapter
 {
     bool Enabled { get; }
     /// <summary>Returns the adapter's contribution for <paramref name="input"/> (same leading shape, OutFeatures last).</summary>
     Tensor Forward(Tensor input);
     /// <summary>Registers the adapter's parameters as child modules of <paramref name="target"/> (e.g. lora_A, lora_B).</summary>
-    void RegisterOn(Linear target);
+    void RegisterOn(Projection target);
 }
