@@ -14,18 +14,22 @@ internal interface IErrorSampler
 /// Centred binomial errors with η = 21 from the OS CSPRNG: e = popcount(21 random bits) − popcount(21 random bits).
 /// Variance η/2 = 10.5 (σ ≈ 3.24, matching the σ ≈ 3.2 the HE standard assumes) and a hard bound |e| ≤ 21,
 /// which makes the noise budget a worst-case guarantee rather than a tail estimate.
+/// Not thread-safe (reuses its buffer), like the encryptor that owns it.
 /// </summary>
 internal sealed class CenteredBinomialSampler : IErrorSampler
 {
     private const ulong TwentyOneBits = (1UL << 21) - 1;
 
+    private ulong[] _random = [];
+
     public void Sample(Span<long> errors)
     {
-        ulong[] random = new ulong[errors.Length];
+        if (_random.Length < errors.Length) _random = new ulong[errors.Length];
+        Span<ulong> random = _random.AsSpan(0, errors.Length);
         try
         {
-            RandomNumberGenerator.Fill(MemoryMarshal.AsBytes(random.AsSpan()));
-            for (int k = 0; k < errors.Length; k++)
+            RandomNumberGenerator.Fill(MemoryMarshal.AsBytes(random));
+            for (int k = 0; k < random.Length; k++)
             {
                 ulong r = random[k];
                 errors[k] = BitOperations.PopCount(r & TwentyOneBits) - BitOperations.PopCount((r >> 21) & TwentyOneBits);
@@ -34,7 +38,7 @@ internal sealed class CenteredBinomialSampler : IErrorSampler
         finally
         {
             // Knowing e for a ciphertext turns it into a noiseless linear equation in the secret key.
-            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(random.AsSpan()));
+            CryptographicOperations.ZeroMemory(MemoryMarshal.AsBytes(random));
         }
     }
 }

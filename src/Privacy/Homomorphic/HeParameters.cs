@@ -73,7 +73,7 @@ public sealed class HeParameters
 
     /// <summary>
     /// Smallest secure parameters for the given encoding and aggregation limits: t = 2·K·W·round(B·2^f) + 1,
-    /// Δ_min = 2·K·W·η + 1, and q the smallest NTT prime (or product of two) ≥ t·Δ_min.
+    /// Δ_min = 2·K·W·η + 1, and q ≥ t·Δ_min of the fewest bits (see <see cref="ChooseModuli"/>).
     /// </summary>
     public static HeParameters Create(int ringDegree = 4096, double clipBound = 1.0, int fractionalBits = 20, int maxClients = 64,
         long maxWeight = 1024)
@@ -91,16 +91,7 @@ public sealed class HeParameters
                 $"wire limit; lower the fractional bits ({fractionalBits}), clip bound ({clipBound}), max clients ({maxClients}) or max weight ({maxWeight})");
         }
 
-        ulong[] moduli;
-        if (minimumModulus < (UInt128)1 << 60)
-        {
-            moduli = [ModularArithmetic.FindNttPrimeAtLeast(minimumModulus, ringDegree)];
-        }
-        else
-        {
-            ulong first = ModularArithmetic.FindNttPrimeAtLeast(CeilingSqrt(minimumModulus), ringDegree);
-            moduli = [first, ModularArithmetic.FindNttPrimeAtLeast((UInt128)first + 1, ringDegree)];
-        }
+        ulong[] moduli = ChooseModuli(minimumModulus, ringDegree);
         return new HeParameters(ringDegree, moduli, (ulong)plaintextModulus, fractionalBits, clipBound, maxClients, maxWeight);
     }
 
@@ -176,15 +167,32 @@ public sealed class HeParameters
         return q;
     }
 
-    private static double Log2(UInt128 value) => Math.Log2((double)value);
-
-    private static UInt128 CeilingSqrt(UInt128 value)
+    /// <summary>
+    /// Smallest wire width b with NTT primes just below 2^b (one prime when b ≤ 60, else two of ~b/2 bits) whose
+    /// product reaches the minimum; near-power-of-two primes keep mask sampling cheap and give Δ extra headroom.
+    /// </summary>
+    private static ulong[] ChooseModuli(UInt128 minimumModulus, int ringDegree)
     {
-        ulong root = (ulong)Math.Sqrt((double)value);
-        while ((UInt128)root * root > value) root--;
-        while ((UInt128)root * root < value) root++;
-        return root;
+        for (int bits = ModularArithmetic.BitLength((ulong)(minimumModulus - 1)); bits <= MaxModulusBitLength; bits++)
+        {
+            ulong[] moduli;
+            if (bits <= 60)
+            {
+                moduli = [ModularArithmetic.FindNttPrimeBelow((UInt128)1 << bits, ringDegree)];
+            }
+            else
+            {
+                ulong first = ModularArithmetic.FindNttPrimeBelow((UInt128)1 << ((bits + 1) / 2), ringDegree);
+                moduli = [first, ModularArithmetic.FindNttPrimeBelow((UInt128)1 << (bits / 2), ringDegree, exclude: first)];
+            }
+            UInt128 product = 1;
+            foreach (ulong p in moduli) product *= p;
+            if (product >= minimumModulus) return moduli;
+        }
+        throw new ArgumentException($"no NTT prime set of at most {MaxModulusBitLength} bits reaches q ≥ {minimumModulus}");
     }
+
+    private static double Log2(UInt128 value) => Math.Log2((double)value);
 
     private byte[] ComputeFingerprint()
     {

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace FedLlm.Privacy.Homomorphic;
@@ -6,8 +7,8 @@ namespace FedLlm.Privacy.Homomorphic;
 /// <summary>
 /// Expands a public 32-byte seed into the uniform mask polynomial a of one ciphertext chunk: AES-256 in counter mode
 /// keyed by the seed (a PRF), counter block = chunk index (u32 LE) ‖ prime index (u32 LE) ‖ block number (u64 LE).
-/// Each 64-bit little-endian keystream word is masked to the bit length of p and rejected when ≥ p, which yields
-/// exactly uniform residues. The values are taken as the NTT-domain representation of a (the NTT is a bijection,
+/// Each little-endian keystream word (32-bit when p &lt; 2^32, else 64-bit) is masked to the bit length of p and
+/// rejected when ≥ p, which yields exactly uniform residues. The values are taken as the NTT-domain representation of a (the NTT is a bijection,
 /// so a is uniform in R_p as well); this saves one forward transform per chunk on both ends.
 /// </summary>
 internal sealed class MaskExpander : IDisposable
@@ -29,28 +30,61 @@ internal sealed class MaskExpander : IDisposable
     public void Expand(int chunk, int primeIndex, ulong prime, Span<ulong> destination)
     {
         int bits = ModularArithmetic.BitLength(prime);
-        ulong mask = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
-        for (int b = 0; b < BlocksPerBatch; b++)
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(_counters.AsSpan(b * BlockSize), (uint)chunk);
-            BinaryPrimitives.WriteUInt32LittleEndian(_counters.AsSpan(b * BlockSize + 4), (uint)primeIndex);
-        }
+        Span<ulong> counterWords = MemoryMarshal.Cast<byte, ulong>(_counters.AsSpan());
+        ulong prefix = (uint)chunk | (ulong)(uint)primeIndex << 32;
+        if (!BitConverter.IsLittleEndian) prefix = BinaryPrimitives.ReverseEndianness(prefix);
         ulong blockNumber = 0;
         int filled = 0;
         while (filled < destination.Length)
         {
-            for (int b = 0; b < BlocksPerBatch; b++)
+            // Enough blocks for the remaining values at the acceptance rate p / 2^bits (≥ 1/2), plus slack.
+            int remaining = destination.Length - filled;
+            int valuesPerBlock = bits <= 32 ? 4 : 2;
+            double acceptance = prime / Math.Pow(2, bits);
+            int blocks = Math.Min(BlocksPerBatch, (int)(remaining / (valuesPerBlock * acceptance)) + 4);
+            for (int b = 0; b < blocks; b++)
             {
-                BinaryPrimitives.WriteUInt64LittleEndian(_counters.AsSpan(b * BlockSize + 8), blockNumber++);
+                counterWords[2 * b] = prefix;
+                counterWords[2 * b + 1] = BitConverter.IsLittleEndian ? blockNumber : BinaryPrimitives.ReverseEndianness(blockNumber);
+                blockNumber++;
             }
-            _aes.EncryptEcb(_counters, _keystream, PaddingMode.None);
-            ReadOnlySpan<byte> keystream = _keystream;
-            for (int offset = 0; offset < keystream.Length && filled < destination.Length; offset += sizeof(ulong))
+            Span<byte> keystream = _keystream.AsSpan(0, blocks * BlockSize);
+            _aes.EncryptEcb(_counters.AsSpan(0, blocks * BlockSize), keystream, PaddingMode.None);
+            filled = bits <= 32
+                ? Accept(MemoryMarshal.Cast<byte, uint>(keystream), prime, bits, destination, filled)
+                : Accept(MemoryMarshal.Cast<byte, ulong>(keystream), prime, bits, destination, filled);
+        }
+    }
+
+    // BitConverter.IsLittleEndian is a JIT-time constant: on little-endian hosts the swaps compile away.
+    private static int Accept(ReadOnlySpan<uint> words, ulong prime, int bits, Span<ulong> destination, int filled)
+    {
+        ulong mask = (1UL << bits) - 1;
+        foreach (uint word in words)
+        {
+            ulong value = (BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word)) & mask;
+            if (value < prime)
             {
-                ulong candidate = BinaryPrimitives.ReadUInt64LittleEndian(keystream[offset..]) & mask;
-                if (candidate < prime) destination[filled++] = candidate;
+                destination[filled++] = value;
+                if (filled == destination.Length) break;
             }
         }
+        return filled;
+    }
+
+    private static int Accept(ReadOnlySpan<ulong> words, ulong prime, int bits, Span<ulong> destination, int filled)
+    {
+        ulong mask = (1UL << bits) - 1; // bits ≤ 61
+        foreach (ulong word in words)
+        {
+            ulong value = (BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word)) & mask;
+            if (value < prime)
+            {
+                destination[filled++] = value;
+                if (filled == destination.Length) break;
+            }
+        }
+        return filled;
     }
 
     public void Dispose() => _aes.Dispose();

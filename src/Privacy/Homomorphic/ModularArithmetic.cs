@@ -95,5 +95,19 @@ internal static class ModularArithmetic
         throw new ArgumentOutOfRangeException(nameof(minimum), $"no NTT-friendly prime ≥ {minimum} below 2^63 for N = {ringDegree}");
     }
 
+    /// <summary>
+    /// Largest prime p &lt; limit with p ≡ 1 (mod 2N), skipping <paramref name="exclude"/>. Primes just below a power of
+    /// two make rejection sampling of uniform residues nearly free and maximise Δ for a given wire width.
+    /// </summary>
+    public static ulong FindNttPrimeBelow(UInt128 limit, int ringDegree, ulong exclude = 0)
+    {
+        ulong step = 2UL * (ulong)ringDegree;
+        for (UInt128 candidate = (limit - 2) / step * step + 1; candidate > step; candidate -= step)
+        {
+            if ((ulong)candidate != exclude && IsPrime((ulong)candidate)) return (ulong)candidate;
+        }
+        throw new ArgumentOutOfRangeException(nameof(limit), $"no NTT-friendly prime below {limit} for N = {ringDegree}");
+    }
+
     public static int BitLength(ulong value) => 64 - System.Numerics.BitOperations.LeadingZeroCount(value);
 }
