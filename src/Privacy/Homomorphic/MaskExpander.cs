@@ -7,7 +7,7 @@ namespace FedLlm.Privacy.Homomorphic;
 /// <summary>
 /// Expands a public 32-byte seed into the uniform mask polynomial a of one ciphertext chunk: AES-256 in counter mode
 /// keyed by the seed (a PRF), counter block = chunk index (u32 LE) ‖ prime index (u32 LE) ‖ block number (u64 LE).
-/// Each little-endian keystream word (32-bit when p &lt; 2^32, else 64-bit) is masked to the bit length of p and
+/// Each little-endian keystream word (32-bit halves of 64-bit words when p &lt; 2^32, else 64-bit) is masked to the bit length of p and
 /// rejected when ≥ p, which yields exactly uniform residues. The values are taken as the NTT-domain representation of a (the NTT is a bijection,
 /// so a is uniform in R_p as well); this saves one forward transform per chunk on both ends.
 /// </summary>
@@ -50,38 +50,27 @@ internal sealed class MaskExpander : IDisposable
             }
             Span<byte> keystream = _keystream.AsSpan(0, blocks * BlockSize);
             _aes.EncryptEcb(_counters.AsSpan(0, blocks * BlockSize), keystream, PaddingMode.None);
-            filled = bits <= 32
-                ? Accept(MemoryMarshal.Cast<byte, uint>(keystream), prime, bits, destination, filled)
-                : Accept(MemoryMarshal.Cast<byte, ulong>(keystream), prime, bits, destination, filled);
+            filled = Accept(MemoryMarshal.Cast<byte, ulong>(keystream), prime, bits, destination, filled);
         }
     }
 
-    // BitConverter.IsLittleEndian is a JIT-time constant: on little-endian hosts the swaps compile away.
-    private static int Accept(ReadOnlySpan<uint> words, ulong prime, int bits, Span<ulong> destination, int filled)
-    {
-        ulong mask = (1UL << bits) - 1;
-        foreach (uint word in words)
-        {
-            ulong value = (BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word)) & mask;
-            if (value < prime)
-            {
-                destination[filled++] = value;
-                if (filled == destination.Length) break;
-            }
-        }
-        return filled;
-    }
-
+    /// <summary>
+    /// Rejection-samples residues from keystream words: each 64-bit little-endian word yields one candidate, or two
+    /// (its 32-bit halves, low first) when p &lt; 2^32. BitConverter.IsLittleEndian is a JIT-time constant.
+    /// </summary>
     private static int Accept(ReadOnlySpan<ulong> words, ulong prime, int bits, Span<ulong> destination, int filled)
     {
         ulong mask = (1UL << bits) - 1; // bits ≤ 61
-        foreach (ulong word in words)
+        int shift = bits <= 32 ? 32 : 64;
+        foreach (ulong rawWord in words)
         {
-            ulong value = (BitConverter.IsLittleEndian ? word : BinaryPrimitives.ReverseEndianness(word)) & mask;
-            if (value < prime)
+            ulong word = BitConverter.IsLittleEndian ? rawWord : BinaryPrimitives.ReverseEndianness(rawWord);
+            for (int offset = 0; offset < 64; offset += shift)
             {
+                ulong value = (word >> offset) & mask;
+                if (value >= prime) continue;
                 destination[filled++] = value;
-                if (filled == destination.Length) break;
+                if (filled == destination.Length) return filled;
             }
         }
         return filled;
