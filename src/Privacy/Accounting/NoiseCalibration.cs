@@ -23,8 +23,8 @@ public static class NoiseCalibration
     /// the result satisfies target − tolerance ≤ ε(σ) ≤ target. ε is non-increasing in σ, so the search doubles σ
     /// until ε ≤ target, then bisects, always keeping the upper (safe) end of the bracket.
     /// </summary>
-    /// <exception cref="ArgumentException">The target is below the smallest ε the order grid can certify
-    /// even with infinite noise (e.g. ε ≲ 0.1 at δ = 1e-5 with orders ≤ 63), or otherwise unreachable.</exception>
+    /// <exception cref="ArgumentException">No σ ≤ 1e6 reaches the target: the largest order of the grid bounds the
+    /// smallest certifiable ε (ε ≈ 0.1 at δ = 1e-5 with orders ≤ 63).</exception>
     public static double NoiseForEpsilon(double targetEpsilon, double delta, double sampleRate, long steps,
         RdpAccountingOptions? options = null, double epsilonTolerance = DefaultEpsilonTolerance)
     {
@@ -37,12 +37,6 @@ public static class NoiseCalibration
         SampledGaussianRdp.Validate(1.0, sampleRate);
         if (sampleRate == 0.0 || steps == 0) return 0.0; // nothing is released about any record
 
-        double floor = RdpConversion.Epsilon(options.Orders, new double[options.Orders.Count], delta, options.Conversion, out _);
-        if (targetEpsilon <= floor)
-            throw new ArgumentException(
-                $"Target ε={targetEpsilon} is at or below ε={floor}, the smallest this order grid certifies at δ={delta} even " +
-                "with infinite noise; add larger orders (e.g. RdpOrders.TensorFlowPrivacy) or raise the target.", nameof(targetEpsilon));
-
         double low = 0.0;
         double high = 1.0;
         double epsilonHigh = EpsilonForNoise(high, delta, sampleRate, steps, options);
@@ -51,7 +45,10 @@ public static class NoiseCalibration
             low = high;
             high *= 2.0;
             if (high > MaxNoiseMultiplier)
-                throw new ArgumentException($"No noise multiplier up to {MaxNoiseMultiplier} reaches ε={targetEpsilon}.", nameof(targetEpsilon));
+                throw new ArgumentException(
+                    $"No noise multiplier up to {MaxNoiseMultiplier} reaches ε={targetEpsilon} at δ={delta}: the order grid's largest " +
+                    "order limits the smallest certifiable ε (≈0.1 at δ=1e-5 with orders ≤ 63); add larger orders " +
+                    "(e.g. RdpOrders.TensorFlowPrivacy) or raise the target.", nameof(targetEpsilon));
             epsilonHigh = EpsilonForNoise(high, delta, sampleRate, steps, options);
         }
 

@@ -59,6 +59,7 @@ public static class ErrorFunction
         if (x < SeriesLimit) return Math.Log(Erfc(x));
         if (double.IsPositiveInfinity(x)) return double.NegativeInfinity;
         double square = x * x;
+        if (double.IsPositiveInfinity(square)) return double.NegativeInfinity;
         double squareError = Math.FusedMultiplyAdd(x, x, -square);
         return -square - squareError + Math.Log(Erfcx(x));
     }
@@ -82,6 +83,7 @@ public static class ErrorFunction
     private static double ExpMinusSquare(double x)
     {
         double square = x * x;
+        if (square > 750.0) return 0.0; // exp(−750) underflows even as a subnormal
         double squareError = Math.FusedMultiplyAdd(x, x, -square);
         // exp(−(s + e)) = exp(−s)·exp(−e) with |e| ≤ ulp(s)/2, so exp(−e) ≈ 1 − e.
         return Math.Exp(-square) * (1.0 - squareError);
