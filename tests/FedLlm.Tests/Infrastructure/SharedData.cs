@@ -3,6 +3,9 @@ namespace FedLlm.Tests.Infrastructure;
 /// <summary>Locates the read-only ../shared folder (real models and datasets) beside the repository.</summary>
 public static class SharedData
 {
+    // Declared first: static initialisers run in textual order and Locate() needs it.
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
     public static readonly string? Root = Locate();
 
     public static bool Available => Root is not null;
@@ -12,8 +15,6 @@ public static class SharedData
     /// <summary>Full path of a file under ../shared; call only from a test marked <see cref="SharedDataFactAttribute"/>.</summary>
     public static string PathOf(string relative) =>
         System.IO.Path.Combine(Root ?? throw new InvalidOperationException(MissingMessage), relative);
-
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     private static string? Locate()
     {
