@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 
 namespace FedLlm.Models.Tokenization;
@@ -23,6 +24,14 @@ public sealed class SentencePieceTokenizer : ITokenizer, ITokenTextSource
     private readonly byte[][] _pieceBytes;
     private readonly HashSet<int> _specialIds = [];
     private readonly LiteralTokenMatcher _literals;
+    private readonly char _normalizedSpace;
+    private readonly bool _wordsAreIndependent;
+    private readonly ConcurrentDictionary<string, WordEncoding> _cache = new(StringComparer.Ordinal);
+
+    private const int MaxCacheEntries = 100_000;
+
+    /// <summary>Merged symbols of one word: ids (Unmergeable for chars without a piece) and each symbol's end unit.</summary>
+    private sealed record WordEncoding(int[] Ids, int[] UnitEnds);
 
     public SentencePieceTokenizer(SentencePieceModel model, bool? addBosByDefault = null, string source = "SentencePiece model")
     {
@@ -60,6 +69,10 @@ public sealed class SentencePieceTokenizer : ITokenizer, ITokenTextSource
             }
         }
         _mergeable = mergeable.GetAlternateLookup<ReadOnlySpan<char>>();
+        _normalizedSpace = model.NormalizerSpec.EscapeWhitespaces ? SpaceMarker : ' ';
+        // If no piece has a space right after a non-space, no merge can cross the start of a word (a space run followed
+        // by non-spaces), so words encode independently and can be cached. SentencePiece-trained vocabularies qualify.
+        _wordsAreIndependent = !mergeable.Keys.Any(piece => HasSpaceAfterNonSpace(piece, _normalizedSpace));
         _literals = new LiteralTokenMatcher(literals);
 
         var trainer = model.TrainerSpec;
@@ -124,7 +137,48 @@ public sealed class SentencePieceTokenizer : ITokenizer, ITokenTextSource
         var normalized = Normalize(text, start, end, addDummyPrefix);
         if (normalized.Length == 0) return;
         string chars = normalized.Text;
+        int wordStart = 0;
+        for (int i = 1; i <= chars.Length; i++)
+        {
+            bool wordEnds = i == chars.Length || (_wordsAreIndependent && chars[i] == _normalizedSpace && chars[i - 1] != _normalizedSpace);
+            if (!wordEnds) continue;
+            EncodeWord(normalized, wordStart, i, tokens);
+            wordStart = i;
+        }
+    }
 
+    private void EncodeWord(OffsetMappedText normalized, int start, int end, List<EncodedToken> tokens)
+    {
+        string chars = normalized.Text;
+        WordEncoding encoding;
+        if (_wordsAreIndependent)
+        {
+            string word = chars.Substring(start, end - start);
+            if (!_cache.TryGetValue(word, out encoding!))
+            {
+                encoding = MergeWord(word);
+                if (_cache.Count >= MaxCacheEntries) _cache.Clear();
+                _cache.TryAdd(word, encoding);
+            }
+        }
+        else
+        {
+            encoding = MergeWord(chars.Substring(start, end - start));
+        }
+
+        int unitStart = start;
+        for (int s = 0; s < encoding.Ids.Length; s++)
+        {
+            int unitEnd = start + encoding.UnitEnds[s];
+            var (originalStart, originalEnd) = normalized.OriginalRange(unitStart, unitEnd);
+            if (encoding.Ids[s] != PairMerger.Unmergeable) tokens.Add(new EncodedToken(encoding.Ids[s], originalStart, originalEnd));
+            else AddFallback(chars.AsSpan(unitStart, unitEnd - unitStart), originalStart, originalEnd, tokens);
+            unitStart = unitEnd;
+        }
+    }
+
+    private WordEncoding MergeWord(string chars)
+    {
         // Initial symbols are code points; symbolStart maps a symbol index to its first UTF-16 unit.
         var symbolStart = new List<int>(chars.Length + 1);
         var initialIds = new List<int>(chars.Length);
@@ -148,17 +202,8 @@ public sealed class SentencePieceTokenizer : ITokenizer, ITokenTextSource
             return false;
         }
 
-        foreach (var symbol in PairMerger.Merge(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(initialIds), Rule))
-        {
-            int unitStart = symbolStart[symbol.First], unitEnd = symbolStart[symbol.End];
-            var (originalStart, originalEnd) = normalized.OriginalRange(unitStart, unitEnd);
-            if (symbol.Id != PairMerger.Unmergeable)
-            {
-                tokens.Add(new EncodedToken(symbol.Id, originalStart, originalEnd));
-                continue;
-            }
-            AddFallback(chars.AsSpan(unitStart, unitEnd - unitStart), originalStart, originalEnd, tokens);
-        }
+        var symbols = PairMerger.Merge(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(initialIds), Rule);
+        return new WordEncoding(symbols.Select(x => x.Id).ToArray(), symbols.Select(x => symbolStart[x.End]).ToArray());
     }
 
     /// <summary>A code point without a piece: its UTF-8 bytes as byte pieces, else one unk.</summary>
@@ -204,6 +249,12 @@ public sealed class SentencePieceTokenizer : ITokenizer, ITokenTextSource
             }
         }
         return result;
+    }
+
+    private static bool HasSpaceAfterNonSpace(string piece, char space)
+    {
+        for (int i = 1; i < piece.Length; i++) if (piece[i] == space && piece[i - 1] != space) return true;
+        return false;
     }
 
     private int? ValidId(int id) => id >= 0 && id < _model.Pieces.Count ? id : null;

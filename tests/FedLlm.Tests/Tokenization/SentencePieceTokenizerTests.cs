@@ -17,6 +17,16 @@ public class SentencePieceTokenizerTests
     }
 
     [Fact]
+    public void PiecesSpanningAWordStartStillMergeAcrossIt()
+    {
+        // A piece "o▁" (a space after a non-space) disables per-word encoding; the whole text merges as one sequence.
+        var model = HandBuiltSentencePiece();
+        var tokenizer = new SentencePieceTokenizer(model with { Pieces = [.. model.Pieces, new SentencePieceEntry("o▁", -0.5f)] });
+        Assert.Equal(new[] { "▁", "hell", "o▁", "w", "orld" }, tokenizer.Encode("hello world").Select(t => tokenizer.IdToToken(t.Id)));
+        Assert.Equal("hello world", tokenizer.Decode(Ids(tokenizer.Encode("hello world"))));
+    }
+
+    [Fact]
     public void TiesMergeTheLeftmostPairFirst()
     {
         // "▁lll": "ll" can form at positions 1 or 2; the leftmost wins, leaving the last "l" alone.
