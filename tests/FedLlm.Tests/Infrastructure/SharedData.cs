@@ -3,7 +3,7 @@ namespace FedLlm.Tests.Infrastructure;
 /// <summary>Locates the read-only ../shared folder (real models and datasets) beside the repository.</summary>
 public static class SharedData
 {
-    // Declared first: static initialisers run in text order and Locate() needs the repository root.
+    // Declared first: static initialisers run in textual order and Locate() needs it.
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     public static readonly string? Root = Locate();
