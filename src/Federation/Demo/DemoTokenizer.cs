@@ -17,7 +17,7 @@ public static class DemoTokenizer
     /// <summary>Writes tokenizer.json and tokenizer_config.json into <paramref name="directory"/> and loads the result.</summary>
     public static ITokenizer Create(string directory, IEnumerable<string> corpus)
     {
-        if (corpus is not null) throw new NotSupportedException("byte-level BPE trainer pending merge");
+        File.WriteAllText(Path.Combine(directory, TokenizerLoader.TokenizerJson), ByteLevelBpeTrainer.Train(corpus, VocabSize, [Bos, TurnStart, EndOfTurn]));
         File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), new JsonObject
         {
             ["bos_token"] = Bos,

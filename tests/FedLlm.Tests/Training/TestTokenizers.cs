@@ -13,8 +13,11 @@ public static class TestTokenizers
     /// </summary>
     public static ITokenizer CharacterLevel()
     {
-        var pieces = new List<SentencePiece> { new("<unk>", 0, PieceType.Unknown), new("<s>", 0, PieceType.Control), new("</s>", 0, PieceType.Control) };
-        foreach (char c in Alphabet) pieces.Add(new SentencePiece(c == ' ' ? "\u2581" : c.ToString(), -1, PieceType.Normal));
-        return new SentencePieceTokenizer(new SentencePieceModel(pieces) { AddDummyPrefix = false, ByteFallback = false, PadId = 0 });
+        var pieces = new List<SentencePieceEntry> { new("<unk>", 0, SentencePieceType.Unknown), new("<s>", 0, SentencePieceType.Control), new("</s>", 0, SentencePieceType.Control) };
+        foreach (char c in Alphabet) pieces.Add(new SentencePieceEntry(c == ' ' ? "\u2581" : c.ToString(), -1, SentencePieceType.Normal));
+        var model = new SentencePieceModel(pieces,
+            new SentencePieceTrainerSpec { ModelType = SentencePieceModelType.Bpe, ByteFallback = false, UnkId = 0, BosId = 1, EosId = 2, PadId = 0 },
+            new SentencePieceNormalizerSpec { AddDummyPrefix = false, RemoveExtraWhitespaces = false });
+        return new SentencePieceTokenizer(model, addBosByDefault: true);
     }
 }
