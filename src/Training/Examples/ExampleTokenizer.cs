@@ -58,8 +58,8 @@ public sealed class ExampleTokenizer(ITokenizer tokenizer, ChatTemplate template
     }
 
     /// <summary>
-    /// Cuts a sequence to <c>maxLength</c> without ever dropping the whole response: when the prompt alone would fill
-    /// more than half the window, the oldest prompt tokens (after BOS) go first; then the tail is cut.
+    /// Cuts a sequence to <c>maxLength</c> without ever dropping the whole response: the oldest prompt tokens (after BOS)
+    /// go first, down to a quarter window of prompt context; only then is the tail cut.
     /// </summary>
     private TokenizedExample? Fit(List<int> ids, List<int> labels, bool hasBos)
     {
@@ -73,12 +73,13 @@ public sealed class ExampleTokenizer(ITokenizer tokenizer, ChatTemplate template
 
         Truncated++;
         int keep = hasBos ? 1 : 0;
-        int promptBudget = maxLength / 2;
-        int excessPrompt = firstResponse - promptBudget;
-        if (excessPrompt > 0)
+        int promptTokens = firstResponse - keep;
+        int minimumPrompt = Math.Min(promptTokens, maxLength / 4);
+        int fromPrompt = Math.Min(ids.Count - maxLength, promptTokens - minimumPrompt);
+        if (fromPrompt > 0)
         {
-            ids.RemoveRange(keep, excessPrompt);
-            labels.RemoveRange(keep, excessPrompt);
+            ids.RemoveRange(keep, fromPrompt);
+            labels.RemoveRange(keep, fromPrompt);
         }
         if (ids.Count > maxLength)
         {

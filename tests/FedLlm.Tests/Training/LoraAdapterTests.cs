@@ -113,7 +113,7 @@ public class LoraAdapterTests
     {
         using var model = RandomModel();
         var adapters = LoraAdapterSet.Attach(model, LoraConfig.DefaultModules is var q ? AllLinear with { TargetModules = q } : AllLinear, seed: 2);
-        Assert.Equal(2 * 2 * (4 * 32 + 32 * 4 + 4 * 32 + 16 * 4), adapters.Layout.TotalLength);
+        Assert.Equal(2 * (4 * 32 + 32 * 4 + 4 * 32 + 16 * 4), adapters.Layout.TotalLength); // 2 layers × (q: A+B, v: A+B)
         var vector = Enumerable.Range(0, (int)adapters.Layout.TotalLength).Select(i => (float)Math.Sin(i)).ToArray();
         adapters.Load(vector);
         Assert.Equal(vector, adapters.Flatten());

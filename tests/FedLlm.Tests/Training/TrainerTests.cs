@@ -15,7 +15,7 @@ public class TrainerTests
 {
     private static (CausalLm Model, LoraAdapterSet Adapters) TinyLoraModel()
     {
-        var config = TestModels.Config() with { VocabSize = TestTokenizers.CharacterLevel().VocabSize };
+        var config = TestModels.Config() with { VocabSize = TestTokenizers.CharacterLevel().VocabSize, MaxPositionEmbeddings = 256 };
         var model = new CausalLm(config, ScalarType.Float32);
         model.InitialiseRandom(new Generator(21), std: 0.1);
         var adapters = LoraAdapterSet.Attach(model, new LoraConfig { Rank = 8, Alpha = 16, Dropout = 0, TargetModules = LoraConfig.AllLinearModules }, seed: 4);
@@ -41,11 +41,11 @@ public class TrainerTests
         double before = CausalLmLoss.Evaluate(model, heldOut, 8, padId: 0);
 
         using var trainer = new SftTrainer(model, adapters.Parameters.Select(p => p.Parameter).ToList(),
-            new TrainerOptions { LearningRate = 1e-2, BatchSize = 8, MaxSteps = 60, Seed = 1, Schedule = ScheduleKind.Cosine, WarmupSteps = 5 }, padId: 0);
+            new TrainerOptions { LearningRate = 1e-2, BatchSize = 8, MaxSteps = 120, Seed = 1, Schedule = ScheduleKind.Cosine, WarmupSteps = 5 }, padId: 0);
         var result = trainer.Train(train);
         double after = CausalLmLoss.Evaluate(model, heldOut, 8, padId: 0);
 
-        Assert.Equal(60, result.Steps);
+        Assert.Equal(120, result.Steps);
         Assert.True(after < 0.5 * before, $"held-out loss {before:F3} -> {after:F3}");
         Assert.All(model.parameters().Where(p => !adapters.Parameters.Any(a => ReferenceEquals(a.Parameter, p))), p => Assert.False(p.requires_grad));
     }
