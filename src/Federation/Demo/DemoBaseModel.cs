@@ -18,7 +18,7 @@ namespace FedLlm.Federation.Demo;
 /// </summary>
 public static class DemoBaseModel
 {
-    public const string Version = "demo-base-v1";
+    public const string Version = "demo-base-v2";
     private const string CompleteMarker = "COMPLETE";
 
     public static string Ensure(string cacheDirectory, ISimulationObserver? observer)
@@ -46,13 +46,13 @@ public static class DemoBaseModel
             var examples = warmUp.Select(e => exampleTokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList();
             var options = new TrainerOptions
             {
-                LearningRate = 3e-3, BatchSize = 16, MaxSteps = 500, Schedule = ScheduleKind.Cosine, WarmupSteps = 30,
-                MinLearningRate = 3e-4, WeightDecay = 0.01, Seed = 11, MaxSequenceLength = 96,
+                LearningRate = 5e-3, BatchSize = 16, MaxSteps = 1500, Schedule = ScheduleKind.Cosine, WarmupSteps = 50,
+                MinLearningRate = 2e-4, WeightDecay = 0.01, Seed = 11, MaxSequenceLength = 96,
             };
             using var trainer = new SftTrainer(model, model.parameters().ToList(), options, tokenizer.PadId ?? 0);
             trainer.Train(examples, step =>
             {
-                if ((step.Step + 1) % 100 == 0) observer?.Message($"  warm-up step {step.Step + 1}/{options.MaxSteps}: loss {step.Loss:F3}");
+                if ((step.Step + 1) % 250 == 0) observer?.Message($"  warm-up step {step.Step + 1}/{options.MaxSteps}: loss {step.Loss:F3}");
             });
             foreach (var p in model.parameters()) p.requires_grad = false;
             ModelWeights.Save(model, directory);
