@@ -118,7 +118,8 @@ public sealed class ShardedSafeTensors : ISafeTensorsReader
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            // File.ReadAllText drops a UTF-8 byte-order mark, which some editors and tools write.
+            document = JsonDocument.Parse(File.ReadAllText(indexPath));
         }
         catch (JsonException error)
         {

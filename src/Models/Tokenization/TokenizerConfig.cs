@@ -57,7 +57,8 @@ public sealed record TokenizerConfig
     {
         try
         {
-            var document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            // ReadAllText drops a UTF-8 byte-order mark, which JsonDocument rejects in raw bytes.
+            var document = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 document.Dispose();
