@@ -9,17 +9,16 @@ using FedLlm.Models;
 
 namespace FedLlm.Cli.Commands;
 
-/// <summary><c>fedllm simulate --config FILE [--set key=value]... [--resume RUN_DIR]</c>.</summary>
+/// <summary><c>fedllm simulate --config FILE [--key value | --set key=value]... [--resume RUN_DIR]</c>.</summary>
 public static class SimulateCommand
 {
     public static Command Build()
     {
-        var command = new Command("simulate", "Run federated fine-tuning with N clients in one process (YAML config, every key overridable)");
+        var command = new Command("simulate", "Run federated fine-tuning with N clients in one process (YAML config; every key also a flag, e.g. --rounds 20)");
         var config = new Option<FileInfo?>("--config", "-c") { Description = "YAML config (snake_case keys; see docs/simulation.md)" };
-        var set = new Option<string[]>("--set") { Description = "Override a config key, e.g. --set strategy.algorithm=fedprox --set rounds=20 (repeatable)" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue a killed run from its newest checkpoint (uses the run's saved config)" };
         command.Add(config);
-        command.Add(set);
+        var set = ConfigFlags.Enable(command);
         command.Add(resume);
         command.SetAction(async (parse, cancellation) =>
         {
@@ -32,7 +31,7 @@ public static class SimulateCommand
             }
             else
             {
-                simulation = ConfigLoader.Load<SimulationConfig>(parse.GetValue(config)?.FullName, parse.GetValue(set) ?? []);
+                simulation = ConfigLoader.Load<SimulationConfig>(parse.GetValue(config)?.FullName, ConfigFlags.Collect(parse, set));
             }
             var problems = simulation.Validate();
             if (problems.Count > 0) throw new ArgumentException("invalid config: " + string.Join("; ", problems));
