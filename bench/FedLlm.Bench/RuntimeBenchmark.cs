@@ -15,25 +15,28 @@ public static class RuntimeBenchmark
     public const string PresetName = "small";
     public const int VocabSize = 4096;
 
+    /// <param name="args">Preset names to measure; default: the fixed config (<see cref="PresetName"/>) and "base".</param>
     public static JsonObject Run(string[] args)
     {
         torch.set_num_threads(Environment.ProcessorCount);
-        var preset = ModelPreset.Get(PresetName);
-        var config = preset.ToConfig(VocabSize, 1, 2, 0);
-        var result = new JsonObject
+        var models = new JsonArray();
+        foreach (string name in args.Length > 0 ? args : [PresetName, "base"])
         {
-            ["benchmark"] = "runtime",
-            ["model"] = new JsonObject
+            var config = FixedConfig(name);
+            var entry = new JsonObject
             {
-                ["preset"] = PresetName, ["hidden"] = config.HiddenSize, ["layers"] = config.NumHiddenLayers,
+                ["preset"] = name, ["hidden"] = config.HiddenSize, ["layers"] = config.NumHiddenLayers,
                 ["heads"] = config.NumAttentionHeads, ["kv_heads"] = config.NumKeyValueHeads, ["vocab"] = VocabSize,
-            },
-            ["threads"] = torch.get_num_threads(),
-        };
-        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
-            result[dtype == ScalarType.Float32 ? "fp32" : "bf16"] = RunFor(config, dtype);
-        return result;
+            };
+            foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+                entry[dtype == ScalarType.Float32 ? "fp32" : "bf16"] = RunFor(config, dtype);
+            models.Add(entry);
+        }
+        return new JsonObject { ["benchmark"] = "runtime", ["threads"] = torch.get_num_threads(), ["models"] = models };
     }
+
+    /// <summary>The model shape every runtime and training benchmark measures, so their numbers compare.</summary>
+    public static ModelConfig FixedConfig(string preset = PresetName) => ModelPreset.Get(preset).ToConfig(VocabSize, 1, 2, 0);
 
     private static JsonObject RunFor(ModelConfig config, ScalarType dtype)
     {
