@@ -31,7 +31,9 @@ public static class SimulateCommand
             }
             else
             {
-                simulation = ConfigLoader.Load<SimulationConfig>(parse.GetValue(config)?.FullName, ConfigFlags.Collect(parse, set));
+                // A deployment config (with server:/client: sections) simulates as is: the same run, in one process.
+                (simulation, _) = ConfigLoader.LoadWithSection<SimulationConfig, Dictionary<string, object>>(
+                    parse.GetValue(config)?.FullName, ConfigFlags.Collect(parse, set), "server", "client");
             }
             var problems = simulation.Validate();
             if (problems.Count > 0) throw new ArgumentException("invalid config: " + string.Join("; ", problems));

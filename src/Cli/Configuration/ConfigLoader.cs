@@ -18,7 +18,23 @@ public static class ConfigLoader
     private static readonly IDeserializer TreeDeserializer = new DeserializerBuilder().Build();
     private static readonly ISerializer TreeSerializer = new SerializerBuilder().Build();
 
-    public static T Load<T>(string? path, IEnumerable<string> overrides) where T : new()
+    public static T Load<T>(string? path, IEnumerable<string> overrides) where T : new() =>
+        Deserialize<T>(ReadTree(path, overrides), path);
+
+    /// <summary>
+    /// Reads a config whose top level mixes the run's keys with party-specific sections (e.g. <c>server:</c>):
+    /// the run keys become <typeparamref name="TRun"/>, the named section <typeparamref name="TSection"/>.
+    /// </summary>
+    public static (TRun Run, TSection Section) LoadWithSection<TRun, TSection>(string? path, IEnumerable<string> overrides, string section, params string[] ignoredSections)
+        where TRun : new() where TSection : new()
+    {
+        var tree = ReadTree(path, overrides);
+        var sectionTree = tree.Remove(section, out object? value) ? value as Dictionary<object, object?> ?? [] : [];
+        foreach (string ignored in ignoredSections) tree.Remove(ignored);
+        return (Deserialize<TRun>(tree, path), Deserialize<TSection>(sectionTree, path is null ? null : $"{path} ({section})"));
+    }
+
+    private static Dictionary<object, object?> ReadTree(string? path, IEnumerable<string> overrides)
     {
         Dictionary<object, object?> tree = [];
         if (path is not null)
@@ -34,7 +50,11 @@ public static class ConfigLoader
             }
         }
         foreach (string assignment in overrides) Apply(tree, assignment);
+        return tree;
+    }
 
+    private static T Deserialize<T>(Dictionary<object, object?> tree, string? path) where T : new()
+    {
         string yaml = TreeSerializer.Serialize(tree);
         try
         {

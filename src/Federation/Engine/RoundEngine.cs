@@ -31,16 +31,23 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
         var accepted = new List<ClientResult>();
         var rejected = new List<RejectedClient>();
         long bytesDown = 0, bytesUp = 0;
+        // All sampled clients work at once (over a network they run in parallel); results are then taken in sampled
+        // order, so aggregation is the same whatever order they finish in.
+        var dispatched = new List<(int ClientId, float[] Start, Task<ClientResult> Work)>();
         foreach (int clientId in sampled)
         {
             float[] start = strategy.IsLocalOnly ? LocalWeightsOf?.Invoke(clientId) ?? global : global;
             bytesDown += (long)start.Length * sizeof(float) + planBytes;
+            dispatched.Add((clientId, start, Dispatch(executor, new ClientTask(round, clientId, start, plan), cancellation)));
+        }
+        foreach (var (clientId, start, work) in dispatched)
+        {
             ClientResult result;
             try
             {
-                result = await executor.ExecuteAsync(new ClientTask(round, clientId, start, plan), cancellation);
+                result = await work;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
             {
                 rejected.Add(new RejectedClient(clientId, $"client failed: {e.Message}"));
                 continue;
@@ -62,6 +69,19 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
             next = strategy.Aggregate(round, global, accepted.Select(r => r.Update).ToList(), clientIds.Count);
 
         return new RoundOutcome(round, next, sampled, accepted, rejected, Distance(global, next), bytesDown, bytesUp, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Starts one client's work; a synchronous failure becomes a failed task so the other clients still run.</summary>
+    private static Task<ClientResult> Dispatch(IClientExecutor executor, ClientTask task, CancellationToken cancellation)
+    {
+        try
+        {
+            return executor.ExecuteAsync(task, cancellation);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<ClientResult>(e);
+        }
     }
 
     private static double Distance(float[] a, float[] b)

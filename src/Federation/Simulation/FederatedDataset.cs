@@ -1,5 +1,4 @@
 using FedLlm.Data.Model;
-using FedLlm.Federation.Randomness;
 using FedLlm.Federation.Splits;
 
 namespace FedLlm.Federation.Simulation;
@@ -24,14 +23,7 @@ public static class FederatedDataset
     {
         var clients = new List<ClientExamples>(split.ClientCount);
         for (int c = 0; c < split.ClientCount; c++)
-        {
-            int[] records = [.. split.RecordsOf(c)];
-            Xoshiro256StarStar.ForPurpose(seed, "held-out", c).Shuffle(records.AsSpan());
-            int heldOut = records.Length < 2 ? 0 : Math.Min(records.Length - 1, (int)Math.Round(records.Length * heldOutFraction));
-            clients.Add(new ClientExamples(c, split.NameOf(c),
-                records.Skip(heldOut).Select(i => examples[i]).ToList(),
-                records.Take(heldOut).Select(i => examples[i]).ToList()));
-        }
+            clients.Add(RunSetup.HoldOut(c, split.NameOf(c), split.RecordsOf(c).Select(i => examples[i]).ToList(), heldOutFraction, seed));
         return clients;
     }
 

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using FedLlm.Cli.Configuration;
+using FedLlm.Cli.Output;
+using FedLlm.Federation.Simulation;
+using FedLlm.Models;
+using FedLlm.Transport.Client;
+
+namespace FedLlm.Cli.Commands;
+
+/// <summary><c>fedllm client --server URL --config FILE</c>: one organisation's member of a federation.</summary>
+public static class ClientCommand
+{
+    public static Command Build()
+    {
+        var command = new Command("client", "Join a federation: train on local data, send only model updates");
+        var config = new Option<FileInfo>("--config", "-c") { Description = "YAML: the run's model/data/lora/local keys plus a client: section", Required = true };
+        var server = new Option<string?>("--server") { Description = "Server address, e.g. https://server.example.org:50051" };
+        var insecure = new Option<bool>("--insecure") { Description = "Connect over plaintext HTTP/2 (only to an --insecure server)" };
+        var set = ConfigFlags.Enable(command);
+        command.Add(config);
+        command.Add(server);
+        command.Add(insecure);
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var overrides = ConfigFlags.Collect(parse, set).ToList();
+            if (parse.GetValue(server) is { } address) overrides.Add("client.server=" + address);
+            if (parse.GetValue(insecure)) overrides.Add("client.insecure=true");
+            var (run, client) = ConfigLoader.LoadWithSection<SimulationConfig, ClientSection>(parse.GetValue(config)!.FullName, overrides, "client", "server");
+            if (run.Data.Path is null) throw new ArgumentException("data.path is required: a client trains on its own dataset file");
+            var records = SimulateCommand.LoadExamples(run.Data);
+            using var model = PretrainedModel.Load(run.Model.Path ?? throw new ArgumentException("model.path is required"), ModelOptions.ParseDType(run.Model.DType));
+            int rounds = await new FederationClient(run, client, model, records, ConsoleOutput.Info).RunAsync(cancellation);
+            return rounds >= 0 ? 0 : 1;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using FedLlm.Data.Model;
+using FedLlm.Federation.Client;
+using FedLlm.Federation.Engine;
+using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Strategies;
+using FedLlm.Models;
+using FedLlm.Transport.Protocol;
+using FedLlm.Transport.Security;
+using FedLlm.Transport.Server;
+using FedLlm.Transport.Wire;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace FedLlm.Transport.Client;
+
+/// <summary>
+/// A federation member: joins the server, then repeatedly fetches a task, trains on its own data with the same
+/// <see cref="LocalClientTrainer"/> as the simulation, and pushes the update. Only weights, counts and training
+/// metrics leave the machine. Lost connections are retried with exponential backoff; refusals are final.
+/// </summary>
+public sealed class FederationClient(SimulationConfig config, ClientSection section, PretrainedModel model,
+    IReadOnlyList<InstructionExample> records, Action<string> log)
+{
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Runs until the server says the run is over; returns the number of rounds this client trained.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellation = default)
+    {
+        string server = section.Server ?? throw new ArgumentException("client.server (or --server) is required");
+        string? token = section.ReadToken();
+        var format = ParseFormat(section.WireFormat);
+        using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
+        {
+            HttpHandler = CreateHandler(),
+            MaxReceiveMessageSize = 4 * VectorCodec.ChunkBytes,
+        });
+        var client = new Protocol.Federation.FederationClient(channel);
+        var headers = new Metadata();
+        if (token is not null) headers.Add(ClientRegistry.AuthorizationHeader, "Bearer " + token);
+
+        var adapters = RunSetup.AttachAdapters(model, config);
+        var tokenizer = RunSetup.CreateExampleTokenizer(model, config);
+        var trainer = new LocalClientTrainer(adapters, config.Local, new ClientStateStore(section.StateDirectory),
+            SimulationRunner.PadIdFor(model), config.Seed);
+        ClientData? data = null;
+        int trainedRounds = 0;
+        var backoff = FirstBackoff;
+        var lastContact = DateTimeOffset.UtcNow;
+
+        while (true)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            try
+            {
+                var join = await client.JoinAsync(new JoinRequest { ProtocolVersion = FederationService.ProtocolVersion, WireFormat = format }, headers, cancellationToken: cancellation);
+                if (join.ParameterCount != adapters.Layout.TotalLength || join.LayoutDigest != FederationServer.LayoutDigest(adapters.Layout))
+                    throw new InvalidOperationException($"this client's LoRA layout ({adapters.Layout.TotalLength} values) differs from the server's " +
+                        $"({join.ParameterCount}); use the same model and lora settings as the server");
+                if (data is null)
+                {
+                    data = RunSetup.Tokenize(RunSetup.HoldOut(join.ClientId, join.ClientName, records, config.Data.HeldOutFraction, config.Seed), tokenizer);
+                    if (data.Train.Count == 0) throw new InvalidOperationException("no trainable examples in this client's data after tokenization");
+                    log($"joined {server} as {join.ClientName} (id {join.ClientId}) for run '{join.RunName}': {data.Train.Count} training examples");
+                }
+                backoff = FirstBackoff;
+                while (true)
+                {
+                    var task = await FetchAsync(client, headers, join.ClientId, cancellation);
+                    lastContact = DateTimeOffset.UtcNow;
+                    if (task is null)
+                    {
+                        log($"the run is over; trained {trainedRounds} round(s)");
+                        return trainedRounds;
+                    }
+                    var result = await Task.Run(() => trainer.Train(task, data, cancellation), cancellation);
+                    var reply = await SubmitAsync(client, headers, task.Round, Corrupt(result), format, cancellation);
+                    lastContact = DateTimeOffset.UtcNow;
+                    trainedRounds++;
+                    log(reply.Accepted
+                        ? $"round {task.Round + 1}: update accepted (train loss {result.Metrics.TrainLoss:F4})"
+                        : $"round {task.Round + 1}: update rejected by the server: {reply.Reason}");
+                }
+            }
+            catch (RpcException e) when (IsTransient(e.StatusCode) && !cancellation.IsCancellationRequested)
+            {
+                if (section.GiveUpAfterSeconds > 0 && DateTimeOffset.UtcNow - lastContact > TimeSpan.FromSeconds(section.GiveUpAfterSeconds))
+                    throw new IOException($"gave up: no contact with {server} for {section.GiveUpAfterSeconds:0} s ({e.Status.Detail})", e);
+                log($"connection to {server} lost ({e.StatusCode}: {e.Status.Detail}); retrying in {backoff.TotalSeconds:0.#} s");
+                await Task.Delay(backoff, cancellation);
+                backoff = TimeSpan.FromSeconds(Math.Min(section.MaxBackoffSeconds, backoff.TotalSeconds * 2));
+            }
+            catch (RpcException e)
+            {
+                throw new InvalidOperationException($"the server refused this client: {e.Status.Detail} ({e.StatusCode})", e);
+            }
+        }
+    }
+
+    private static bool IsTransient(StatusCode code) =>
+        code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled or StatusCode.DeadlineExceeded or StatusCode.Aborted;
+
+    private static async Task<ClientTask?> FetchAsync(Protocol.Federation.FederationClient client, Metadata headers, int clientId, CancellationToken cancellation)
+    {
+        using var call = client.FetchTask(new FetchTaskRequest { ClientId = clientId }, headers, cancellationToken: cancellation);
+        TaskHeader? header = null;
+        VectorAssembler? assembler = null;
+        while (await call.ResponseStream.MoveNext(cancellation))
+        {
+            var message = call.ResponseStream.Current;
+            switch (message.BodyCase)
+            {
+                case TaskMessage.BodyOneofCase.Finished:
+                    return null;
+                case TaskMessage.BodyOneofCase.Header:
+                    header = message.Header;
+                    assembler = new VectorAssembler(header.Vectors, long.MaxValue / 8);
+                    break;
+                case TaskMessage.BodyOneofCase.Chunk:
+                    (assembler ?? throw new InvalidDataException("task chunk before its header")).Add(message.Chunk);
+                    break;
+            }
+        }
+        if (header is null || assembler is null) throw new RpcException(new Status(StatusCode.Unavailable, "the task stream ended before a task arrived"));
+        var vectors = assembler.Complete();
+        if (!vectors.Remove(FederationService.WeightsVector, out float[]? weights)) throw new InvalidDataException("the task has no weights");
+        var plan = new RoundPlan(header.Round, header.LearningRate) { ProximalMu = header.ProximalMu, Vectors = vectors };
+        return new ClientTask(header.Round, header.ClientId, weights, plan);
+    }
+
+    private static async Task<SubmitReply> SubmitAsync(Protocol.Federation.FederationClient client, Metadata headers, int round,
+        ClientResult result, WireFormat format, CancellationToken cancellation)
+    {
+        var update = result.Update;
+        var vectors = new List<(VectorInfo Info, IEnumerable<VectorChunk> Chunks)> { VectorCodec.Split(FederationService.WeightsVector, update.Weights, format) };
+        // Control variates feed an accumulating server state: they always travel in full precision.
+        vectors.AddRange(update.Extras.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => VectorCodec.Split(e.Key, e.Value, WireFormat.Float32)));
+        var metrics = result.Metrics;
+        var header = new ResultHeader
+        {
+            Round = round,
+            ClientId = update.ClientId,
+            SampleCount = update.SampleCount,
+            Metrics = new ClientMetrics { TrainLoss = metrics.TrainLoss, Steps = metrics.Steps, Examples = metrics.Examples, Tokens = metrics.Tokens, Seconds = metrics.Seconds },
+        };
+        header.Vectors.AddRange(vectors.Select(v => v.Info));
+        using var call = client.SubmitResult(headers, cancellationToken: cancellation);
+        await call.RequestStream.WriteAsync(new ResultMessage { Header = header }, cancellation);
+        foreach (var chunk in vectors.SelectMany(v => v.Chunks)) await call.RequestStream.WriteAsync(new ResultMessage { Chunk = chunk }, cancellation);
+        await call.RequestStream.CompleteAsync();
+        return await call;
+    }
+
+    /// <summary>Test hook for a federation's defences: send NaNs or a vector of the wrong length.</summary>
+    private ClientResult Corrupt(ClientResult result)
+    {
+        float[] weights = section.CorruptUpdates switch
+        {
+            "none" => result.Update.Weights,
+            "nan" => [.. result.Update.Weights.Select((w, i) => i % 7 == 0 ? float.NaN : w)],
+            "wrong_shape" => result.Update.Weights[..^1],
+            _ => throw new ArgumentException($"client.corrupt_updates must be none, nan or wrong_shape, got '{section.CorruptUpdates}'"),
+        };
+        return ReferenceEquals(weights, result.Update.Weights) ? result
+            : result with { Update = new ClientUpdate(result.Update.ClientId, result.Update.SampleCount, weights, result.Update.Extras) };
+    }
+
+    private static WireFormat ParseFormat(string name) => name.ToLowerInvariant() switch
+    {
+        "float32" or "fp32" => WireFormat.Float32,
+        "bfloat16" or "bf16" => WireFormat.Bfloat16,
+        "float16" or "fp16" => WireFormat.Float16,
+        _ => throw new ArgumentException($"client.wire_format must be float32, bfloat16 or float16, got '{name}'"),
+    };
+
+    private SocketsHttpHandler CreateHandler()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(20),
+            // A FetchTask call waits for the next round, which may take as long as the slowest client trains.
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+        };
+        if (section.Insecure) return handler;
+        X509Certificate2? ca = section.Ca is null ? null : X509CertificateLoader.LoadCertificateFromFile(section.Ca);
+        handler.SslOptions = new SslClientAuthenticationOptions
+        {
+            RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                errors == SslPolicyErrors.None
+                || (ca is not null && errors == SslPolicyErrors.RemoteCertificateChainErrors
+                    && CertificateTrust.ChainsTo(certificate as X509Certificate2 ?? (certificate is null ? null : new X509Certificate2(certificate)), ca)),
+        };
+        if (section.Certificate is not null && section.Key is not null)
+            handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(section.Certificate, section.Key)];
+        return handler;
+    }
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using FedLlm.Federation.Engine;
+using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Strategies;
+using FedLlm.Models;
+using FedLlm.Models.Lora;
+using FedLlm.Transport.Security;
+using FedLlm.Transport.Wire;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FedLlm.Transport.Server;
+
+/// <summary>
+/// Runs a federation over gRPC: the same round engine, strategies, checkpoints and metrics as the simulation, with
+/// clients on other machines behind a <see cref="RemoteClientExecutor"/>. A restarted server resumes from its newest
+/// checkpoint; clients reconnect by themselves.
+/// </summary>
+public sealed class FederationServer(SimulationConfig config, ServerSection server, PretrainedModel model)
+{
+    /// <summary>Called with each finished round (for the console).</summary>
+    public Action<RoundOutcome>? RoundCompleted { get; init; }
+
+    /// <summary>Called once the server listens, with the address it listens on.</summary>
+    public Action<string>? Listening { get; init; }
+
+    public static IReadOnlyList<string> Validate(SimulationConfig config, ServerSection server)
+    {
+        var problems = new List<string>(server.Validate());
+        if (config.Strategy.Algorithm is StrategyNames.Local or StrategyNames.Central)
+            problems.Add($"strategy.algorithm '{config.Strategy.Algorithm}' is a simulation baseline; a deployed federation needs a federated algorithm");
+        if (config.Strategy.ClientsPerRound is int k && k > server.Clients.Count)
+            problems.Add($"strategy.clients_per_round ({k}) is larger than the number of clients ({server.Clients.Count})");
+        if (config.Rounds <= 0) problems.Add($"rounds must be positive, got {config.Rounds}");
+        return problems;
+    }
+
+    public async Task<float[]> RunAsync(CancellationToken cancellation = default)
+    {
+        var problems = Validate(config, server);
+        if (problems.Count > 0) throw new ArgumentException("invalid server config: " + string.Join("; ", problems));
+
+        var run = new RunDirectory(config.RunDirectory);
+        using var database = new RunStateDatabase(run.File("state.db"));
+        var adapters = RunSetup.AttachAdapters(model, config);
+        var names = server.Clients.Select(c => c.Name).ToList();
+        var strategy = StrategyFactory.Create(config.Strategy.ToOptions(names.Count, config.Rounds));
+        float[] global = adapters.Flatten();
+        int firstRound = 0;
+        if (run.LatestCheckpoint() is var (doneRound, savedGlobal, strategyFile))
+        {
+            global = savedGlobal;
+            using (var stream = File.OpenRead(strategyFile)) strategy.LoadState(stream);
+            run.TruncateMetricsAfter(doneRound);
+            firstRound = doneRound + 1;
+            database.Event("resumed", null, $"resuming after round {doneRound + 1} of {config.Rounds}");
+        }
+        run.WriteJson("config.json", SimulationConfigJson.ToJson(config));
+
+        var executor = new RemoteClientExecutor(names, TimeSpan.FromSeconds(server.RoundDeadlineSeconds))
+        {
+            Validator = UpdateValidator.For(strategy, global.Length, config.MaxUpdateNorm),
+        };
+        var counters = new WireCounters();
+        var description = new RunDescription(config.Name, global.Length, LayoutDigest(adapters.Layout), config.Rounds);
+        await using var app = BuildHost(description, new ClientRegistry(server.Clients), executor, database, counters);
+        await app.StartAsync(cancellation);
+        Listening?.Invoke(server.Listen);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FedLlm.Server");
+
+        var engine = new RoundEngine(strategy, [.. Enumerable.Range(0, names.Count)], config.Seed, config.MaxUpdateNorm) { MinimumClients = server.MinClients };
+        int waitFor = server.WaitForClients == 0 ? names.Count : server.WaitForClients;
+        if (firstRound < config.Rounds)
+        {
+            logger.LogInformation("waiting for {Count} client(s) to join", waitFor);
+            await executor.WaitForJoinedAsync(waitFor, cancellation);
+        }
+        for (int round = firstRound; round < config.Rounds; round++)
+        {
+            counters.TakeAndReset();
+            var outcome = await engine.RunRoundAsync(round, global, executor, cancellation);
+            var (down, up) = counters.TakeAndReset();
+            global = outcome.Global;
+            foreach (var rejected in outcome.Rejected)
+            {
+                database.Event("rejected", names[rejected.ClientId], $"round {round + 1}: {rejected.Reason}");
+                logger.LogWarning("round {Round}: {Name} did not count: {Reason}", round + 1, names[rejected.ClientId], rejected.Reason);
+            }
+            run.AppendMetrics(RoundMetrics(outcome, down, up));
+            run.WriteCheckpoint(round, global, strategy);
+            database.CheckpointWritten(round, run.CheckpointsDirectory);
+            database.RoundFinished(round, outcome.Accepted.Count, outcome.Rejected.Count, outcome.UpdateNorm, down, up, outcome.Seconds);
+            logger.LogInformation("round {Round}/{Total}: {Accepted} accepted, {Rejected} rejected, {Up} bytes up, {Down} bytes down",
+                round + 1, config.Rounds, outcome.Accepted.Count, outcome.Rejected.Count, up, down);
+            RoundCompleted?.Invoke(outcome);
+        }
+        adapters.Load(global);
+        adapters.Save(run.FinalAdapterDirectory);
+        executor.Finish();
+        // Give connected clients a moment to hear that the run is over before the listener closes.
+        await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+        await app.StopAsync(CancellationToken.None);
+        return global;
+    }
+
+    /// <summary>SHA-256 over the adapter's names and shapes: clients with another LoRA layout are turned away.</summary>
+    public static string LayoutDigest(ParameterLayout layout)
+    {
+        var text = new StringBuilder();
+        foreach (var slot in layout.Slots) text.Append(slot.Name).Append('[').AppendJoin(',', slot.Shape).Append("];");
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private WebApplication BuildHost(RunDescription description, ClientRegistry registry, RemoteClientExecutor executor,
+        RunStateDatabase database, WireCounters counters)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+        builder.Services.AddGrpc(o =>
+        {
+            // Chunks are 1 MiB; headers are small. Anything far above that is not ours.
+            o.MaxReceiveMessageSize = 4 * VectorCodec.ChunkBytes;
+            o.EnableDetailedErrors = false;
+        });
+        builder.Services.AddSingleton(description).AddSingleton(registry).AddSingleton(executor)
+            .AddSingleton(database).AddSingleton(counters).AddSingleton(server);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = new Uri(server.Listen);
+            void Configure(ListenOptions listen)
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                if (server.Insecure) return;
+                var certificate = X509Certificate2.CreateFromPemFile(server.Certificate!, server.Key!);
+                listen.UseHttps(certificate, https =>
+                {
+                    if (server.ClientCa is null) return;
+                    var ca = X509Certificate2.CreateFromPemFile(server.ClientCa);
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.ClientCertificateValidation = (presented, _, _) => CertificateTrust.ChainsTo(presented, ca);
+                });
+            }
+            if (address.Host is "localhost") kestrel.ListenLocalhost(address.Port, Configure);
+            else kestrel.Listen(IPAddress.Parse(address.Host), address.Port, Configure);
+        });
+        var app = builder.Build();
+        app.MapGrpcService<FederationService>();
+        return app;
+    }
+
+    private static JsonObject RoundMetrics(RoundOutcome outcome, long wireDown, long wireUp) => new()
+    {
+        ["type"] = "round",
+        ["round"] = outcome.Round,
+        ["sampled"] = new JsonArray(outcome.Sampled.Select(id => (JsonNode)id).ToArray()),
+        ["train_loss"] = new JsonObject(outcome.Accepted.Select(r =>
+            KeyValuePair.Create(r.Update.ClientId.ToString(CultureInfo.InvariantCulture), (JsonNode?)r.Metrics.TrainLoss))),
+        ["mean_train_loss"] = outcome.Accepted.Count == 0 ? null : outcome.Accepted.Average(r => r.Metrics.TrainLoss),
+        ["rejected"] = new JsonArray(outcome.Rejected.Select(r => (JsonNode)new JsonObject { ["client"] = r.ClientId, ["reason"] = r.Reason }).ToArray()),
+        ["aggregate_update_norm"] = outcome.UpdateNorm,
+        ["wire_bytes_down"] = wireDown,
+        ["wire_bytes_up"] = wireUp,
+        ["seconds"] = outcome.Seconds,
+    };
+}

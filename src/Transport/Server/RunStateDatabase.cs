@@ -1,0 +1,87 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace FedLlm.Transport.Server;
+
+/// <summary>
+/// The server's lasting record of a run in SQLite next to its checkpoints: members and when they were last seen,
+/// finished rounds, the checkpoint index and an event log (joins, refusals, rejected updates). Survives restarts.
+/// </summary>
+public sealed class RunStateDatabase : IDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly object _gate = new();
+
+    public RunStateDatabase(string path)
+    {
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        _connection.Open();
+        Execute("""
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS clients (id INTEGER PRIMARY KEY, name TEXT NOT NULL, joined_at TEXT, last_seen TEXT, joins INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE IF NOT EXISTS rounds (round INTEGER PRIMARY KEY, finished_at TEXT NOT NULL, accepted INTEGER NOT NULL, rejected INTEGER NOT NULL,
+                update_norm REAL NOT NULL, wire_bytes_down INTEGER NOT NULL, wire_bytes_up INTEGER NOT NULL, seconds REAL NOT NULL);
+            CREATE TABLE IF NOT EXISTS checkpoints (round INTEGER PRIMARY KEY, path TEXT NOT NULL, written_at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, client TEXT, kind TEXT NOT NULL, message TEXT NOT NULL);
+            """);
+    }
+
+    public void ClientJoined(int id, string name) => Execute(
+        "INSERT INTO clients (id, name, joined_at, last_seen, joins) VALUES ($id, $name, $now, $now, 1) " +
+        "ON CONFLICT(id) DO UPDATE SET last_seen = $now, joins = joins + 1",
+        ("$id", id), ("$name", name), ("$now", Now()));
+
+    public void ClientSeen(int id) => Execute("UPDATE clients SET last_seen = $now WHERE id = $id", ("$id", id), ("$now", Now()));
+
+    public void RoundFinished(int round, int accepted, int rejected, double updateNorm, long bytesDown, long bytesUp, double seconds) => Execute(
+        "INSERT OR REPLACE INTO rounds VALUES ($round, $now, $accepted, $rejected, $norm, $down, $up, $seconds)",
+        ("$round", round), ("$now", Now()), ("$accepted", accepted), ("$rejected", rejected), ("$norm", updateNorm),
+        ("$down", bytesDown), ("$up", bytesUp), ("$seconds", seconds));
+
+    public void CheckpointWritten(int round, string path) => Execute(
+        "INSERT OR REPLACE INTO checkpoints VALUES ($round, $path, $now)", ("$round", round), ("$path", path), ("$now", Now()));
+
+    public void Event(string kind, string? client, string message) => Execute(
+        "INSERT INTO events (at, client, kind, message) VALUES ($now, $client, $kind, $message)",
+        ("$now", Now()), ("$client", client), ("$kind", kind), ("$message", message));
+
+    public int FinishedRounds() => Convert.ToInt32(Scalar("SELECT COUNT(*) FROM rounds"), CultureInfo.InvariantCulture);
+
+    public IReadOnlyList<(string Kind, string? Client, string Message)> Events()
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT kind, client, message FROM events ORDER BY id";
+            using var reader = command.ExecuteReader();
+            var events = new List<(string, string?, string)>();
+            while (reader.Read()) events.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2)));
+            return events;
+        }
+    }
+
+    public void Dispose() => _connection.Dispose();
+
+    private static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+    private object? Scalar(string sql)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            return command.ExecuteScalar();
+        }
+    }
+
+    private void Execute(string sql, params (string Name, object? Value)[] parameters)
+    {
+        lock (_gate)
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            command.ExecuteNonQuery();
+        }
+    }
+}

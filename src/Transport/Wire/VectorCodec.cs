@@ -1,0 +1,88 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using FedLlm.Transport.Protocol;
+using ByteString = Google.Protobuf.ByteString;
+
+namespace FedLlm.Transport.Wire;
+
+/// <summary>
+/// Turns named float vectors into wire chunks and back. Chunks stay far below gRPC's 4 MiB default message limit;
+/// each vector carries a SHA-256 of its encoded bytes, so a corrupted or truncated transfer is caught before use.
+/// </summary>
+public static class VectorCodec
+{
+    /// <summary>Encoded bytes per chunk: 1 MiB, a quarter of gRPC's default limit.</summary>
+    public const int ChunkBytes = 1 << 20;
+
+    public static int BytesPerValue(WireFormat format) => format switch
+    {
+        WireFormat.Float32 => 4,
+        WireFormat.Bfloat16 or WireFormat.Float16 => 2,
+        _ => throw new ArgumentException($"unknown wire format {(int)format}"),
+    };
+
+    /// <summary>Encodes <paramref name="values"/> little-endian in <paramref name="format"/>.</summary>
+    public static byte[] Encode(ReadOnlySpan<float> values, WireFormat format)
+    {
+        var bytes = new byte[values.Length * BytesPerValue(format)];
+        var span = bytes.AsSpan();
+        switch (format)
+        {
+            case WireFormat.Float32:
+                for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(span[(4 * i)..], values[i]);
+                break;
+            case WireFormat.Bfloat16:
+                for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(span[(2 * i)..], ToBFloat16(values[i]));
+                break;
+            case WireFormat.Float16:
+                for (int i = 0; i < values.Length; i++) BinaryPrimitives.WriteHalfLittleEndian(span[(2 * i)..], (Half)values[i]);
+                break;
+            default:
+                throw new ArgumentException($"unknown wire format {(int)format}");
+        }
+        return bytes;
+    }
+
+    public static float[] Decode(ReadOnlySpan<byte> bytes, WireFormat format)
+    {
+        int width = BytesPerValue(format);
+        if (bytes.Length % width != 0) throw new InvalidDataException($"{bytes.Length} bytes is not a whole number of {format} values");
+        var values = new float[bytes.Length / width];
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = format switch
+            {
+                WireFormat.Float32 => BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]),
+                WireFormat.Bfloat16 => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16),
+                _ => (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(2 * i)..]),
+            };
+        }
+        return values;
+    }
+
+    /// <summary>Round-to-nearest-even fp32 → bf16 (NaN stays NaN), as libtorch converts.</summary>
+    public static ushort ToBFloat16(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        if (float.IsNaN(value)) return (ushort)((bits >> 16) | 0x40);
+        uint rounding = 0x7FFF + ((bits >> 16) & 1);
+        return (ushort)((bits + rounding) >> 16);
+    }
+
+    /// <summary>The header entry and chunks for one named vector.</summary>
+    public static (VectorInfo Info, IEnumerable<VectorChunk> Chunks) Split(string name, ReadOnlySpan<float> values, WireFormat format)
+    {
+        byte[] bytes = Encode(values, format);
+        var info = new VectorInfo { Name = name, Length = values.Length, Format = format, Sha256 = ByteString.CopyFrom(SHA256.HashData(bytes)) };
+        return (info, Chunks(name, bytes));
+    }
+
+    private static IEnumerable<VectorChunk> Chunks(string name, byte[] bytes)
+    {
+        for (int offset = 0; offset < bytes.Length; offset += ChunkBytes)
+        {
+            int length = Math.Min(ChunkBytes, bytes.Length - offset);
+            yield return new VectorChunk { Name = name, Offset = offset, Data = ByteString.CopyFrom(bytes, offset, length) };
+        }
+    }
+}
