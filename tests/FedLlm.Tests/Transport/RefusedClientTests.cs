@@ -1,0 +1,38 @@
+using FedLlm.Tests.Infrastructure;
+
+namespace FedLlm.Tests.Transport;
+
+/// <summary>Bad actors are refused with a reason both sides log, and the run goes on without them.</summary>
+public class RefusedClientTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
+
+    [Fact]
+    public void WrongTokenNanAndWrongShapeClientsAreRefusedAndTheRunCompletes()
+    {
+        using var federation = new DeploymentFixture(["honest", "nan", "shape"], rounds: 2, algorithm: "fedavg");
+        File.WriteAllText(Path.Combine(federation.Root, "intruder.token"), "not-a-member\n");
+        using var server = federation.StartServer();
+        server.WaitFor("listening on", Patience);
+        using var honest = federation.StartClient("honest");
+        using var nan = federation.StartClient("nan", "--client.corrupt_updates", "nan");
+        using var shape = federation.StartClient("shape", "--client.corrupt_updates", "wrong_shape");
+        using var intruder = federation.StartClient("honest", "--client.token_file", "intruder.token", "--client.state_directory", "state-intruder");
+
+        Assert.Equal(1, intruder.WaitForExit(Patience));
+        Assert.Contains("error: the server refused this client: unknown client token", intruder.Output);
+        Assert.Equal(0, server.WaitForExit(Patience));
+        foreach (var client in new[] { honest, nan, shape }) Assert.Equal(0, client.WaitForExit(Patience));
+
+        Assert.Contains("round 1: update accepted", honest.Output);
+        Assert.Contains("round 2: update accepted", honest.Output);
+        Assert.Contains("round 1: update rejected by the server: client 1: weight 0 is NaN", nan.Output);
+        Assert.Contains("round 1: update rejected by the server: client 2:", shape.Output);
+        Assert.Contains("parameters, expected", shape.Output);
+        Assert.Contains("refused a call", server.Output);
+        Assert.Contains("unknown client token", server.Output);
+        Assert.Contains("weight 0 is NaN", server.Output);
+        Assert.Contains("parameters, expected", server.Output);
+        Assert.Contains("1 accepted, 2 rejected", server.Output);
+    }
+}
