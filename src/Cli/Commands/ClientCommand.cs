@@ -29,8 +29,10 @@ public static class ClientCommand
             if (run.Data.Path is null) throw new ArgumentException("data.path is required: a client trains on its own dataset file");
             var records = SimulateCommand.LoadExamples(run.Data);
             using var model = PretrainedModel.Load(run.Model.Path ?? throw new ArgumentException("model.path is required"), ModelOptions.ParseDType(run.Model.DType));
-            int rounds = await new FederationClient(run, client, model, records, ConsoleOutput.Info).RunAsync(cancellation);
-            return rounds >= 0 ? 0 : 1;
+            var adapters = RunSetup.AttachAdapters(model, run);
+            var work = new LocalTrainingWork(run, model, adapters, records, client.StateDirectory, ConsoleOutput.Info);
+            await new FederationClient(client, adapters.Layout, work, ConsoleOutput.Info).RunAsync(cancellation);
+            return 0;
         });
         return command;
     }

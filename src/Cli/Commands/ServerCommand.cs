@@ -26,7 +26,7 @@ public static class ServerCommand
             var problems = FederationServer.Validate(run, server);
             if (problems.Count > 0) throw new ArgumentException("invalid server config: " + string.Join("; ", problems));
             using var model = PretrainedModel.Load(run.Model.Path ?? throw new ArgumentException("model.path is required"), ModelOptions.ParseDType(run.Model.DType));
-            var federation = new FederationServer(run, server, model)
+            var federation = new FederationServer(run, server, RunSetup.AttachAdapters(model, run))
             {
                 Listening = address => ConsoleOutput.Info($"listening on {address} for {server.Clients.Count} client(s)"),
             };

@@ -1,11 +1,8 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using FedLlm.Data.Model;
-using FedLlm.Federation.Client;
 using FedLlm.Federation.Engine;
-using FedLlm.Federation.Simulation;
 using FedLlm.Federation.Strategies;
-using FedLlm.Models;
+using FedLlm.Models.Lora;
 using FedLlm.Transport.Protocol;
 using FedLlm.Transport.Security;
 using FedLlm.Transport.Server;
@@ -16,12 +13,11 @@ using Grpc.Net.Client;
 namespace FedLlm.Transport.Client;
 
 /// <summary>
-/// A federation member: joins the server, then repeatedly fetches a task, trains on its own data with the same
-/// <see cref="LocalClientTrainer"/> as the simulation, and pushes the update. Only weights, counts and training
+/// A federation member: joins the server, then repeatedly fetches a task, does its <see cref="ILocalWork"/> (for a real
+/// member, training on its own data with the simulation's trainer) and pushes the update. Only weights, counts and training
 /// metrics leave the machine. Lost connections are retried with exponential backoff; refusals are final.
 /// </summary>
-public sealed class FederationClient(SimulationConfig config, ClientSection section, PretrainedModel model,
-    IReadOnlyList<InstructionExample> records, Action<string> log)
+public sealed class FederationClient(ClientSection section, ParameterLayout layout, ILocalWork work, Action<string> log)
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
 
@@ -40,11 +36,6 @@ public sealed class FederationClient(SimulationConfig config, ClientSection sect
         var headers = new Metadata();
         if (token is not null) headers.Add(ClientRegistry.AuthorizationHeader, "Bearer " + token);
 
-        var adapters = RunSetup.AttachAdapters(model, config);
-        var tokenizer = RunSetup.CreateExampleTokenizer(model, config);
-        var trainer = new LocalClientTrainer(adapters, config.Local, new ClientStateStore(section.StateDirectory),
-            SimulationRunner.PadIdFor(model), config.Seed);
-        ClientData? data = null;
         int trainedRounds = 0;
         var backoff = FirstBackoff;
         var lastContact = DateTimeOffset.UtcNow;
@@ -55,15 +46,10 @@ public sealed class FederationClient(SimulationConfig config, ClientSection sect
             try
             {
                 var join = await client.JoinAsync(new JoinRequest { ProtocolVersion = FederationService.ProtocolVersion, WireFormat = format }, headers, cancellationToken: cancellation);
-                if (join.ParameterCount != adapters.Layout.TotalLength || join.LayoutDigest != FederationServer.LayoutDigest(adapters.Layout))
-                    throw new InvalidOperationException($"this client's LoRA layout ({adapters.Layout.TotalLength} values) differs from the server's " +
+                if (join.ParameterCount != layout.TotalLength || join.LayoutDigest != FederationServer.LayoutDigest(layout))
+                    throw new InvalidOperationException($"this client's LoRA layout ({layout.TotalLength} values) differs from the server's " +
                         $"({join.ParameterCount}); use the same model and lora settings as the server");
-                if (data is null)
-                {
-                    data = RunSetup.Tokenize(RunSetup.HoldOut(join.ClientId, join.ClientName, records, config.Data.HeldOutFraction, config.Seed), tokenizer);
-                    if (data.Train.Count == 0) throw new InvalidOperationException("no trainable examples in this client's data after tokenization");
-                    log($"joined {server} as {join.ClientName} (id {join.ClientId}) for run '{join.RunName}': {data.Train.Count} training examples");
-                }
+                work.Joined(join);
                 backoff = FirstBackoff;
                 while (true)
                 {
@@ -74,7 +60,7 @@ public sealed class FederationClient(SimulationConfig config, ClientSection sect
                         log($"the run is over; trained {trainedRounds} round(s)");
                         return trainedRounds;
                     }
-                    var result = await Task.Run(() => trainer.Train(task, data, cancellation), cancellation);
+                    var result = await Task.Run(() => work.Run(task, cancellation), cancellation);
                     var reply = await SubmitAsync(client, headers, task.Round, Corrupt(result), format, cancellation);
                     lastContact = DateTimeOffset.UtcNow;
                     trainedRounds++;

@@ -7,7 +7,6 @@ using System.Text.Json.Nodes;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Simulation;
 using FedLlm.Federation.Strategies;
-using FedLlm.Models;
 using FedLlm.Models.Lora;
 using FedLlm.Transport.Security;
 using FedLlm.Transport.Wire;
@@ -23,12 +22,16 @@ namespace FedLlm.Transport.Server;
 /// <summary>
 /// Runs a federation over gRPC: the same round engine, strategies, checkpoints and metrics as the simulation, with
 /// clients on other machines behind a <see cref="RemoteClientExecutor"/>. A restarted server resumes from its newest
-/// checkpoint; clients reconnect by themselves.
+/// checkpoint; clients reconnect by themselves. The server holds the adapters only for their layout, the initial
+/// global vector and the final PEFT export; it never trains or sees data.
 /// </summary>
-public sealed class FederationServer(SimulationConfig config, ServerSection server, PretrainedModel model)
+public sealed class FederationServer(SimulationConfig config, ServerSection server, LoraAdapterSet adapters)
 {
     /// <summary>Called with each finished round (for the console).</summary>
     public Action<RoundOutcome>? RoundCompleted { get; init; }
+
+    /// <summary>Least severe log level written to stderr.</summary>
+    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Information;
 
     /// <summary>Called once the server listens, with the address it listens on.</summary>
     public Action<string>? Listening { get; init; }
@@ -51,7 +54,6 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
 
         var run = new RunDirectory(config.RunDirectory);
         using var database = new RunStateDatabase(run.File("state.db"));
-        var adapters = RunSetup.AttachAdapters(model, config);
         var names = server.Clients.Select(c => c.Name).ToList();
         var strategy = StrategyFactory.Create(config.Strategy.ToOptions(names.Count, config.Rounds));
         float[] global = adapters.Flatten();
@@ -126,6 +128,9 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        // Logs are diagnostics: stderr, like every other fedllm message, so stdout stays machine-readable.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(MinimumLogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
         builder.Services.AddGrpc(o =>

@@ -72,11 +72,14 @@ public sealed class FederationService(
             DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
         };
         header.Vectors.AddRange(vectors.Select(v => v.Info));
-        await responseStream.WriteAsync(new TaskMessage { Header = header });
+        var headerMessage = new TaskMessage { Header = header };
+        await responseStream.WriteAsync(headerMessage);
+        counters.AddDown(headerMessage.CalculateSize());
         foreach (var chunk in vectors.SelectMany(v => v.Chunks))
         {
-            await responseStream.WriteAsync(new TaskMessage { Chunk = chunk });
-            counters.AddDown(chunk.Data.Length);
+            var message = new TaskMessage { Chunk = chunk };
+            await responseStream.WriteAsync(message);
+            counters.AddDown(message.CalculateSize());
         }
     }
 
@@ -87,6 +90,7 @@ public sealed class FederationService(
         if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.BodyCase != ResultMessage.BodyOneofCase.Header)
             return Reject(id, "the result stream must start with a header");
         var header = requestStream.Current.Header;
+        counters.AddUp(requestStream.Current.CalculateSize());
         if (header.ClientId != id) return Reject(id, $"result claims to be from client {header.ClientId}");
 
         Dictionary<string, float[]> vectors;
@@ -97,7 +101,7 @@ public sealed class FederationService(
             {
                 if (requestStream.Current.BodyCase != ResultMessage.BodyOneofCase.Chunk) throw new InvalidDataException("a second header in one result");
                 assembler.Add(requestStream.Current.Chunk);
-                counters.AddUp(requestStream.Current.Chunk.Data.Length);
+                counters.AddUp(requestStream.Current.CalculateSize());
             }
             vectors = assembler.Complete();
         }
@@ -146,7 +150,7 @@ public sealed class FederationService(
     }
 }
 
-/// <summary>Bytes actually sent and received over the wire, read and reset once per round.</summary>
+/// <summary>Protocol message bytes sent and received (before TLS and HTTP/2 framing), read and reset once per round.</summary>
 public sealed class WireCounters
 {
     private long _down, _up;

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using FedLlm.Data.Demo;
+using FedLlm.Federation.Demo;
+using FedLlm.Federation.Engine;
+using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Strategies;
+using FedLlm.Models;
+using FedLlm.Models.Lora;
+using FedLlm.Models.Presets;
+using FedLlm.Transport.Client;
+using FedLlm.Transport.Protocol;
+using FedLlm.Transport.Security;
+using FedLlm.Transport.Server;
+
+namespace FedLlm.Bench;
+
+/// <summary>
+/// Round latency and bytes on the wire of the gRPC transport with 2, 8 and 32 lightweight clients on loopback (TLS,
+/// token auth): clients answer at once with a perturbed copy of the global, so the numbers are the transport's own.
+/// The reference is the payload itself: bytes on the wire against the minimum (N × P × 4 bytes each way).
+/// </summary>
+public static class TransportBenchmark
+{
+    private const int Rounds = 4;
+
+    public static JsonObject Run(string[] args)
+    {
+        int[] counts = args.Length > 0 ? [.. args.Select(int.Parse)] : [2, 8, 32];
+        string root = Directory.CreateTempSubdirectory("fedllm-bench-transport").FullName;
+        try
+        {
+            string modelDir = Path.Combine(root, "model");
+            Directory.CreateDirectory(modelDir);
+            var corpus = DemoTasks.Generate(500, 1).SelectMany(e => e.Conversation.Turns.Select(t => t.Content));
+            RandomModel.Create(modelDir, ModelPreset.Get(RuntimeBenchmark.PresetName), DemoTokenizer.Create(modelDir, corpus), 1);
+            using var model = PretrainedModel.Load(modelDir);
+            var adapters = RunSetup.AttachAdapters(model, BenchConfig(root, 1));
+            var sizes = new JsonArray();
+            foreach (int clients in counts) sizes.Add(RunFor(root, adapters, clients).GetAwaiter().GetResult());
+            return new JsonObject
+            {
+                ["benchmark"] = "transport",
+                ["transport"] = "gRPC over TLS on loopback, token auth, fp32 wire format",
+                ["rounds_measured"] = Rounds - 1,
+                ["clients"] = sizes,
+            };
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static SimulationConfig BenchConfig(string dir, int clientCount) => new()
+    {
+        Name = "bench", OutputDirectory = dir, Rounds = Rounds, Seed = 1,
+        Lora = new LoraSection { Rank = 16, Dropout = 0 },
+        Strategy = new StrategySection { Algorithm = "fedavg", ClientsPerRound = clientCount },
+        Split = new SplitSection { Clients = clientCount },
+    };
+
+    private static async Task<JsonObject> RunFor(string root, LoraAdapterSet adapters, int clientCount)
+    {
+        string dir = Path.Combine(root, $"n{clientCount}");
+        var names = Enumerable.Range(0, clientCount).Select(i => $"c{i}").ToList();
+        var credentials = TestFederationCredentials.Create(Path.Combine(dir, "certs"), ["localhost"], names, TimeSpan.FromDays(1));
+        int port = FreePort();
+        var config = BenchConfig(dir, clientCount);
+        var section = new ServerSection
+        {
+            Listen = $"https://127.0.0.1:{port}",
+            Certificate = credentials.ServerCertificate,
+            Key = Path.Combine(credentials.Directory, "server-key.pem"),
+            Clients = [.. names.Select(n => new ClientEntry { Name = n, Token = File.ReadAllText(credentials.TokenFiles[n]).Trim() })],
+            RoundDeadlineSeconds = 120,
+        };
+        var roundSeconds = new List<double>();
+        var server = new FederationServer(config, section, adapters) { RoundCompleted = outcome => roundSeconds.Add(outcome.Seconds), MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning };
+        var serverRun = server.RunAsync();
+        var clientRuns = names.Select(n => new FederationClient(new ClientSection
+        {
+            Server = $"https://localhost:{port}",
+            Token = File.ReadAllText(credentials.TokenFiles[n]).Trim(),
+            Ca = credentials.CaCertificate,
+            MaxBackoffSeconds = 0.5,
+        }, adapters.Layout, new EchoWork(), _ => { }).RunAsync()).ToList();
+        var clock = Stopwatch.StartNew();
+        await serverRun;
+        await Task.WhenAll(clientRuns);
+
+        var wire = new RunDirectory(config.RunDirectory).ReadMetrics().Where(m => (string?)m["type"] == "round").Skip(1).ToList();
+        long parameters = adapters.Layout.TotalLength;
+        double down = wire.Average(m => m["wire_bytes_down"]!.GetValue<long>());
+        double up = wire.Average(m => m["wire_bytes_up"]!.GetValue<long>());
+        double payload = (double)clientCount * parameters * sizeof(float);
+        var steady = roundSeconds.Skip(1).Order().ToList();
+        return new JsonObject
+        {
+            ["clients"] = clientCount,
+            ["parameters"] = parameters,
+            ["round_seconds_median"] = Math.Round(steady[steady.Count / 2], 4),
+            ["round_seconds_first"] = Math.Round(roundSeconds[0], 4),
+            ["wire_bytes_down_per_round"] = (long)down,
+            ["wire_bytes_up_per_round"] = (long)up,
+            ["wire_over_payload_down"] = Math.Round(down / payload, 4),
+            ["wire_over_payload_up"] = Math.Round(up / payload, 4),
+            ["payload_megabytes_per_second"] = Math.Round((down + up) / steady[steady.Count / 2] / 1e6, 1),
+        };
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>A client that answers at once with the global moved slightly, so aggregation has real work.</summary>
+    private sealed class EchoWork : ILocalWork
+    {
+        public void Joined(JoinReply join) { }
+
+        public ClientResult Run(ClientTask task, CancellationToken cancellation)
+        {
+            float[] weights = [.. task.Weights.Select((w, i) => w + 1e-3f * ((i + task.ClientId) % 3 - 1))];
+            return new ClientResult(new ClientUpdate(task.ClientId, 10, weights), new ClientTrainingMetrics(0, 0, 0, 0, 0));
+        }
+    }
+}
