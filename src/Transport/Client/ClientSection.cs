@@ -28,8 +28,8 @@ public sealed record ClientSection
 
     public string? ReadToken()
     {
-        if (Token is not null) return Token;
-        if (TokenFile is null) return null;
+        if (!string.IsNullOrEmpty(Token)) return Token;
+        if (string.IsNullOrEmpty(TokenFile)) return null;
         if (!File.Exists(TokenFile)) throw new FileNotFoundException($"client.token_file {TokenFile} does not exist", TokenFile);
         return File.ReadAllText(TokenFile).Trim();
     }

@@ -171,7 +171,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
             PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
         };
         if (section.Insecure) return handler;
-        X509Certificate2? ca = section.Ca is null ? null : X509CertificateLoader.LoadCertificateFromFile(section.Ca);
+        X509Certificate2? ca = section.Ca is null ? null : CertificateTrust.Load(section.Ca);
         handler.SslOptions = new SslClientAuthenticationOptions
         {
             RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
@@ -180,7 +180,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
                     && CertificateTrust.ChainsTo(certificate as X509Certificate2 ?? (certificate is null ? null : new X509Certificate2(certificate)), ca)),
         };
         if (section.Certificate is not null && section.Key is not null)
-            handler.SslOptions.ClientCertificates = [X509Certificate2.CreateFromPemFile(section.Certificate, section.Key)];
+            handler.SslOptions.ClientCertificates = [CertificateTrust.Load(section.Certificate, section.Key)];
         return handler;
     }
 }

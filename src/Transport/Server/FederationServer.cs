@@ -148,11 +148,11 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
             {
                 listen.Protocols = HttpProtocols.Http2;
                 if (server.Insecure) return;
-                var certificate = X509Certificate2.CreateFromPemFile(server.Certificate!, server.Key!);
+                var certificate = CertificateTrust.Load(server.Certificate!, server.Key!);
                 listen.UseHttps(certificate, https =>
                 {
                     if (server.ClientCa is null) return;
-                    var ca = X509Certificate2.CreateFromPemFile(server.ClientCa);
+                    var ca = CertificateTrust.Load(server.ClientCa);
                     https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
                     https.ClientCertificateValidation = (presented, _, _) => CertificateTrust.ChainsTo(presented, ca);
                 });

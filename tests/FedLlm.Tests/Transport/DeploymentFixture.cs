@@ -11,7 +11,7 @@ public sealed class DeploymentFixture : IDisposable
 {
     private readonly TempDirectory _temp = new();
 
-    public DeploymentFixture(IReadOnlyList<string> clients, int rounds, string algorithm, double deadlineSeconds = 120, int minClients = 1)
+    public DeploymentFixture(IReadOnlyList<string> clients, int rounds, string algorithm, double deadlineSeconds = 120, int minClients = 1, bool mutualTls = false)
     {
         Clients = clients;
         Port = BackgroundCli.FreePort();
@@ -67,6 +67,7 @@ public sealed class DeploymentFixture : IDisposable
               key: certs/server-key.pem
               round_deadline_seconds: {deadlineSeconds}
               min_clients: {minClients}
+            {(mutualTls ? "  client_ca: certs/ca.pem" : "")}
             {Indent(tokens)}
             """;
         File.WriteAllText(Path.Combine(Root, "server.yaml"), run + serverSection);

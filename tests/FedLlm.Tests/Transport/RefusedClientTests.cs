@@ -8,13 +8,15 @@ public class RefusedClientTests
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
 
     [Fact]
-    public void WrongTokenNanAndWrongShapeClientsAreRefusedAndTheRunCompletes()
+    public void WrongTokenNanAndWrongShapeClientsAreRefusedAndTheRunCompletesWithAnMtlsMember()
     {
-        using var federation = new DeploymentFixture(["honest", "nan", "shape"], rounds: 2, algorithm: "fedavg");
+        using var federation = new DeploymentFixture(["honest", "nan", "shape"], rounds: 2, algorithm: "fedavg", mutualTls: true);
         File.WriteAllText(Path.Combine(federation.Root, "intruder.token"), "not-a-member\n");
         using var server = federation.StartServer();
         server.WaitFor("listening on", Patience);
-        using var honest = federation.StartClient("honest");
+        // The honest member proves who it is with its certificate alone (mTLS), no token.
+        using var honest = federation.StartClient("honest", "--client.token_file", "", "--client.certificate", "certs/client-honest.pem",
+            "--client.key", "certs/client-honest-key.pem");
         using var nan = federation.StartClient("nan", "--client.corrupt_updates", "nan");
         using var shape = federation.StartClient("shape", "--client.corrupt_updates", "wrong_shape");
         using var intruder = federation.StartClient("honest", "--client.token_file", "intruder.token", "--client.state_directory", "state-intruder");
