@@ -1,0 +1,58 @@
+using FedLlm.Federation.Engine;
+using FedLlm.Federation.Strategies;
+using FedLlm.Transport.Server;
+
+namespace FedLlm.Tests.Transport;
+
+/// <summary>The server-side mailbox between the round engine and the gRPC calls, driven directly.</summary>
+public class RemoteClientExecutorTests
+{
+    private static ClientTask Task(int round, int client) => new(round, client, [1f, 2f, 3f], new RoundPlan(round, 0.1));
+
+    private static ClientResult Result(int client, float[] weights) =>
+        new(new ClientUpdate(client, 5, weights), new ClientTrainingMetrics(1.5, 2, 8, 100, 0.1));
+
+    [Fact]
+    public async Task AClientThatReconnectsFetchesTheSameOpenTaskAndItsResultCompletesTheRound()
+    {
+        var executor = new RemoteClientExecutor(["a", "b"], TimeSpan.FromMinutes(1));
+        var running = executor.ExecuteAsync(Task(0, 1), CancellationToken.None);
+        var first = await executor.WaitForTaskAsync(1, CancellationToken.None);
+        var again = await executor.WaitForTaskAsync(1, CancellationToken.None); // after a dropped stream
+        Assert.Same(first!.Value.Task, again!.Value.Task);
+        Assert.Null(executor.Complete(1, 0, Result(1, [1f, 2f, 4f])));
+        var finished = await running;
+        Assert.Equal(new[] { 1f, 2f, 4f }, finished.Update.Weights);
+    }
+
+    [Fact]
+    public async Task ResultsAfterTheDeadlineOrForAnotherRoundAreRefused()
+    {
+        var executor = new RemoteClientExecutor(["a"], TimeSpan.FromMilliseconds(200));
+        var expired = executor.ExecuteAsync(Task(3, 0), CancellationToken.None);
+        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => expired);
+        Assert.Contains("round deadline", timeout.Message);
+        Assert.Contains("late or unexpected result for round 4", executor.Complete(0, 3, Result(0, [1f, 2f, 3f])));
+
+        var executor2 = new RemoteClientExecutor(["a"], TimeSpan.FromMinutes(1));
+        var open = executor2.ExecuteAsync(Task(5, 0), CancellationToken.None);
+        Assert.Contains("round 5", executor2.Complete(0, 4, Result(0, [1f, 2f, 3f])));
+        Assert.False(open.IsCompleted);
+        Assert.Null(executor2.Complete(0, 5, Result(0, [1f, 2f, 3f])));
+        await open;
+    }
+
+    [Fact]
+    public async Task TheValidatorsReasonReachesTheSubmitterAndFinishEndsEveryWait()
+    {
+        var executor = new RemoteClientExecutor(["a", "b"], TimeSpan.FromMinutes(1)) { Validator = new UpdateValidator(3) };
+        var running = executor.ExecuteAsync(Task(0, 0), CancellationToken.None);
+        Assert.Equal("client 0: weight 1 is NaN", executor.Complete(0, 0, Result(0, [1f, float.NaN, 3f])));
+        await running;
+
+        var waiting = executor.WaitForTaskAsync(1, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        executor.Finish();
+        Assert.Null(await waiting);
+    }
+}
