@@ -33,7 +33,12 @@ public static class ConfigLoader
                 throw new InvalidDataException($"{path}:{e.Start.Line}: invalid YAML ({e.InnerException?.Message ?? e.Message})", e);
             }
         }
-        foreach (string assignment in overrides) Apply(tree, assignment);
+        ConfigKeys.Check(typeof(T), tree, path ?? "config");
+        foreach (string assignment in overrides)
+        {
+            Apply(tree, assignment);
+            ConfigKeys.CheckPath(typeof(T), assignment[..assignment.IndexOf('=')].Trim(), "--set " + assignment);
+        }
 
         string yaml = TreeSerializer.Serialize(tree);
         try
