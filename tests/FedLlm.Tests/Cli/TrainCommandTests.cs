@@ -13,14 +13,8 @@ public class TrainCommandTests : IClassFixture<CliErrorTests.TinyModelFixture>
 
     public TrainCommandTests(CliErrorTests.TinyModelFixture fixture) => _fixture = fixture;
 
-    private static void AssertOneLineError(CliProcess.Result result, params string[] mustContain)
-    {
-        Assert.NotEqual(0, result.ExitCode);
-        string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        foreach (string text in mustContain) Assert.True(lines[0].Contains(text, StringComparison.Ordinal), $"\"{text}\" not in: {lines[0]}");
-    }
+    private static void AssertOneLineError(CliProcess.Result result, params string[] mustContain) =>
+        CliErrorTests.AssertOneLineError(result, mustContain);
 
     [Fact]
     public void TrainWritesAdapterMetricsAndLossPlot()

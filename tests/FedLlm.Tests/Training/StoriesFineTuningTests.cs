@@ -2,9 +2,9 @@ using FedLlm.Data.Loading;
 using FedLlm.Data.Model;
 using FedLlm.Data.Templates;
 using FedLlm.Models;
-using FedLlm.Models.Conversion;
 using FedLlm.Models.Lora;
 using FedLlm.Tests.Infrastructure;
+using FedLlm.Tests.Models;
 using FedLlm.Training.Dpo;
 using FedLlm.Training.Examples;
 using FedLlm.Training.Optimization;
@@ -16,12 +16,7 @@ namespace FedLlm.Tests.Training;
 /// <summary>LoRA fine-tuning of the real (tiny) stories260K model on the shared Alpaca and DPO demo files.</summary>
 public class StoriesFineTuningTests
 {
-    private static string ConvertStories(TempDirectory temp)
-    {
-        string output = temp.File("stories260K");
-        Llama2cConverter.Convert(SharedData.PathOf("models/stories260K/stories260K.bin"), SharedData.PathOf("models/stories260K/tok512.bin"), output);
-        return output;
-    }
+    private static string ConvertStories(TempDirectory temp) => Llama2cConversionTests.ConvertStories(temp);
 
     [SharedDataFact]
     public void LoraSftOnAlpacaLowersHeldOutLossByAtLeastTenPercent()
