@@ -6,6 +6,7 @@ using FedLlm.Bench;
 var suites = new Dictionary<string, Func<string[], JsonObject>>
 {
     ["runtime"] = RuntimeBenchmark.Run,
+    ["lora"] = LoraBenchmark.Run,
     ["transport"] = TransportBenchmark.Run,
 };
 string name = args.Length > 0 ? args[0] : "runtime";

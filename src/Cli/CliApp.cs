@@ -21,6 +21,8 @@ public static class CliApp
         root.Add(InitCommand.Build());
         root.Add(GenerateCommand.Build());
         root.Add(ScoreCommand.Build());
+        root.Add(TrainCommand.Build());
+        root.Add(ExportCommand.Build());
         root.Add(SimulateCommand.Build());
         root.Add(DemoCommand.Build());
         root.Add(ServerCommand.Build());

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FedLlm.Models;
+using FedLlm.Models.Lora;
 using static TorchSharp.torch;
 
 namespace FedLlm.Cli.Commands;
@@ -26,6 +27,7 @@ internal static class ModelOptions
         _ => throw new ArgumentException($"unsupported dtype '{name}' (valid: float32, bfloat16)"),
     };
 
-    public static void ApplyAdapter(PretrainedModel model, string adapterDirectory) =>
-        throw new NotSupportedException($"cannot apply {adapterDirectory}: LoRA adapters arrive with the training module");
+    /// <summary>Attaches a PEFT LoRA adapter folder to the loaded model (adapters stay fp32 over a bf16 base).</summary>
+    public static LoraAdapterSet ApplyAdapter(PretrainedModel model, string adapterDirectory) =>
+        LoraAdapterSet.Load(model.Model, adapterDirectory);
 }

@@ -17,7 +17,9 @@ public static class SimulateCommand
         var command = new Command("simulate", "Run federated fine-tuning with N clients in one process (YAML config; every key also a flag, e.g. --rounds 20)");
         var config = new Option<FileInfo?>("--config", "-c") { Description = "YAML config (snake_case keys; see docs/simulation.md)" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue a killed run from its newest checkpoint (uses the run's saved config)" };
+        var onBadRow = BadRowOption();
         command.Add(config);
+        command.Add(onBadRow);
         var set = ConfigFlags.Enable(command);
         command.Add(resume);
         command.SetAction(async (parse, cancellation) =>
@@ -32,8 +34,7 @@ public static class SimulateCommand
             else
             {
                 // A deployment config (with server:/client: sections) simulates as is: the same run, in one process.
-                (simulation, _) = ConfigLoader.LoadWithSection<SimulationConfig, Dictionary<string, object>>(
-                    parse.GetValue(config)?.FullName, ConfigFlags.Collect(parse, set), "server", "client");
+                simulation = ConfigLoader.Load<SimulationConfig>(parse.GetValue(config)?.FullName, Overrides(parse, set, onBadRow), "server", "client");
             }
             var problems = simulation.Validate();
             if (problems.Count > 0) throw new ArgumentException("invalid config: " + string.Join("; ", problems));
@@ -53,14 +54,32 @@ public static class SimulateCommand
         return command;
     }
 
+    /// <summary><c>--on-bad-row skip|fail</c>, a short form of <c>--data.on_bad_row</c>.</summary>
+    internal static Option<string?> BadRowOption() => new Option<string?>("--on-bad-row")
+    {
+        Description = "What to do with a malformed data row: skip it (reported and counted) or fail naming file and line (same as --data.on-bad-row)",
+    }.AcceptOnlyFromAmong(BadRowPolicyNames.Skip, BadRowPolicyNames.Fail);
+
+    /// <summary>Config overrides from --set, config-key flags and --on-bad-row (which wins, being the most specific).</summary>
+    internal static IReadOnlyList<string> Overrides(ParseResult parse, Option<string[]> set, Option<string?> onBadRow)
+    {
+        var overrides = new List<string>(ConfigFlags.Collect(parse, set));
+        if (parse.GetValue(onBadRow) is { } policy) overrides.Add("data.on_bad_row=" + policy);
+        return overrides;
+    }
+
     internal static IReadOnlyList<InstructionExample> LoadExamples(DataSection data)
     {
         if (data.Path is null) return DemoTasks.Generate(data.DemoRecords, 7);
         var format = Enum.TryParse<Data.Formats.RecordFormat>(data.Format, ignoreCase: true, out var parsed)
             ? parsed
             : throw new ArgumentException($"unknown data format '{data.Format}' (valid: {string.Join(", ", Enum.GetNames<Data.Formats.RecordFormat>())})");
-        var loaded = DatasetLoader.Load<InstructionExample>(data.Path, new DatasetLoadOptions { RecordFormat = format });
-        if (loaded.Report.Skipped > 0) ConsoleOutput.Info($"{data.Path}: skipped {loaded.Report.Skipped} malformed rows");
+        var loaded = DatasetLoader.Load<InstructionExample>(data.Path, new DatasetLoadOptions
+        {
+            RecordFormat = format,
+            BadRows = BadRowPolicyNames.Parse(data.OnBadRow, "data.on_bad_row"),
+        });
+        LoadReportOutput.Print(loaded.Report);
         return loaded.Examples;
     }
 }

@@ -18,8 +18,13 @@ public static class ConfigLoader
     private static readonly IDeserializer TreeDeserializer = new DeserializerBuilder().Build();
     private static readonly ISerializer TreeSerializer = new SerializerBuilder().Build();
 
-    public static T Load<T>(string? path, IEnumerable<string> overrides) where T : new() =>
-        Deserialize<T>(ReadTree(path, overrides), path);
+    /// <param name="ignoredSections">Top-level sections for other parties (e.g. server:, client:), accepted and skipped.</param>
+    public static T Load<T>(string? path, IEnumerable<string> overrides, params string[] ignoredSections) where T : new()
+    {
+        var tree = ReadTree(path, overrides, typeof(T), ignoredSections.ToDictionary(s => s, _ => (Type?)null));
+        foreach (string ignored in ignoredSections) tree.Remove(ignored);
+        return Deserialize<T>(tree, path);
+    }
 
     /// <summary>
     /// Reads a config whose top level mixes the run's keys with party-specific sections (e.g. <c>server:</c>):
@@ -28,13 +33,16 @@ public static class ConfigLoader
     public static (TRun Run, TSection Section) LoadWithSection<TRun, TSection>(string? path, IEnumerable<string> overrides, string section, params string[] ignoredSections)
         where TRun : new() where TSection : new()
     {
-        var tree = ReadTree(path, overrides);
+        var sections = ignoredSections.ToDictionary(s => s, _ => (Type?)null);
+        sections[section] = typeof(TSection);
+        var tree = ReadTree(path, overrides, typeof(TRun), sections);
         var sectionTree = tree.Remove(section, out object? value) ? value as Dictionary<object, object?> ?? [] : [];
         foreach (string ignored in ignoredSections) tree.Remove(ignored);
         return (Deserialize<TRun>(tree, path), Deserialize<TSection>(sectionTree, path is null ? null : $"{path} ({section})"));
     }
 
-    private static Dictionary<object, object?> ReadTree(string? path, IEnumerable<string> overrides)
+    /// <param name="sectionTypes">Top-level sections checked against their own type (null: skipped unchecked).</param>
+    private static Dictionary<object, object?> ReadTree(string? path, IEnumerable<string> overrides, Type runType, Dictionary<string, Type?>? sectionTypes)
     {
         Dictionary<object, object?> tree = [];
         if (path is not null)
@@ -49,7 +57,28 @@ public static class ConfigLoader
                 throw new InvalidDataException($"{path}:{e.Start.Line}: invalid YAML ({e.InnerException?.Message ?? e.Message})", e);
             }
         }
-        foreach (string assignment in overrides) Apply(tree, assignment);
+        var sections = sectionTypes ?? new Dictionary<string, Type?>();
+        var runKeys = tree.Where(entry => !sections.ContainsKey(entry.Key.ToString() ?? "")).ToDictionary();
+        ConfigKeys.Check(runType, runKeys, path ?? "config");
+        foreach (var (name, type) in sections)
+        {
+            if (type is not null && tree.TryGetValue(name, out object? sectionTree) && sectionTree is Dictionary<object, object?> map)
+                ConfigKeys.Check(type, map, path ?? "config", name + ".");
+        }
+        foreach (string assignment in overrides)
+        {
+            Apply(tree, assignment);
+            string key = assignment[..assignment.IndexOf('=')].Trim();
+            int dot = key.IndexOf('.');
+            if (dot > 0 && sections.TryGetValue(key[..dot], out Type? sectionType))
+            {
+                if (sectionType is not null) ConfigKeys.CheckPath(sectionType, key[(dot + 1)..], "--set " + assignment);
+            }
+            else
+            {
+                ConfigKeys.CheckPath(runType, key, "--set " + assignment);
+            }
+        }
         return tree;
     }
 

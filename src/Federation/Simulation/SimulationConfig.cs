@@ -1,3 +1,4 @@
+using FedLlm.Data.Loading;
 using FedLlm.Federation.Client;
 using FedLlm.Federation.Strategies;
 
@@ -38,6 +39,8 @@ public sealed record SimulationConfig
         if (Split.Method == "natural" && string.IsNullOrEmpty(Split.Field))
             problems.Add("split.field is required for a natural split (e.g. client or language)");
         if (Data.HeldOutFraction is < 0 or >= 1) problems.Add($"data.held_out_fraction must be in [0, 1), got {Data.HeldOutFraction}");
+        try { BadRowPolicyNames.Parse(Data.OnBadRow, "data.on_bad_row"); }
+        catch (ArgumentException e) { problems.Add(e.Message); }
         if (Local.LocalSteps <= 0) problems.Add($"local.local_steps must be positive, got {Local.LocalSteps}");
         if (Strategy.ClientsPerRound is int k && k > Split.Clients)
             problems.Add($"strategy.clients_per_round ({k}) is larger than the number of clients ({Split.Clients})");
@@ -63,6 +66,8 @@ public sealed record DataSection
     public string Template { get; init; } = "alpaca";
     public int DemoRecords { get; init; } = 1400;
     public double HeldOutFraction { get; init; } = 0.15;
+    /// <summary>skip (count and report malformed rows) or fail (stop at the first one, naming file and line).</summary>
+    public string OnBadRow { get; init; } = BadRowPolicyNames.Skip;
     /// <summary>Cap on held-out examples per client used for accuracy (generation is the slow part).</summary>
     public int MaxAccuracyExamplesPerClient { get; init; } = 16;
 }

@@ -103,10 +103,13 @@ public sealed class DpoTrainer : IDisposable
                 {
                     if (_hooks.ExtraLoss(tensors) is { } extra) extra.backward();
                 }
-                if (_options.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_adapters.Parameters.Select(p => p.Parameter), _options.MaxGradNorm);
+                var parameters = _adapters.Parameters.Select(p => p.Parameter).ToList();
+                // With clipping off, a huge threshold makes clip_grad_norm_ a pure norm computation.
+                double gradNorm = nn.utils.clip_grad_norm_(parameters, _options.MaxGradNorm > 0 ? _options.MaxGradNorm : double.MaxValue);
                 _optimizer.step();
                 _hooks.AfterOptimizerStep(tensors, lr);
-                var metrics = new DpoStepMetrics(step, loss, rewardChosen, rewardRejected, correct / indices.Count, lr);
+                long tokens = indices.Sum(i => (long)pairs[i].Chosen.TrainedTokens + pairs[i].Rejected.TrainedTokens);
+                var metrics = new DpoStepMetrics(step, loss, rewardChosen, rewardRejected, correct / indices.Count, lr, gradNorm, tokens);
                 history.Add(metrics);
                 onStep?.Invoke(metrics);
             }
@@ -116,6 +119,35 @@ public sealed class DpoTrainer : IDisposable
             _adapters.Training = false;
         }
         return history;
+    }
+
+    /// <summary>
+    /// DPO loss, mean implicit rewards and preference accuracy of the current policy on <paramref name="pairs"/>, given their
+    /// reference log-probabilities (from <see cref="ReferenceLogProbs"/>; the base is frozen, so they can be computed once).
+    /// Dropout should be off (adapters not in training mode) for a deterministic score.
+    /// </summary>
+    public DpoEvaluation Evaluate(IReadOnlyList<PreferencePair> pairs, (double[] Chosen, double[] Rejected) reference)
+    {
+        if (reference.Chosen.Length != pairs.Count || reference.Rejected.Length != pairs.Count)
+            throw new ArgumentException($"{pairs.Count} pairs but {reference.Chosen.Length} reference log-probabilities");
+        if (pairs.Count == 0) return new DpoEvaluation(double.NaN, double.NaN, double.NaN, double.NaN, 0);
+        double loss = 0, rewardChosen = 0, rewardRejected = 0, correct = 0;
+        using var noGrad = no_grad();
+        for (int start = 0; start < pairs.Count; start += _options.BatchSize)
+        {
+            var batch = pairs.Skip(start).Take(_options.BatchSize).ToList();
+            using var scope = NewDisposeScope();
+            var policyChosen = LogProbs(batch.Select(p => p.Chosen).ToList());
+            var policyRejected = LogProbs(batch.Select(p => p.Rejected).ToList());
+            var chosenRewards = (policyChosen - tensor(reference.Chosen.Skip(start).Take(batch.Count).Select(v => (float)v).ToArray())) * _beta;
+            var rejectedRewards = (policyRejected - tensor(reference.Rejected.Skip(start).Take(batch.Count).Select(v => (float)v).ToArray())) * _beta;
+            loss += (-nn.functional.logsigmoid(chosenRewards - rejectedRewards)).sum().item<float>();
+            rewardChosen += chosenRewards.sum().item<float>();
+            rewardRejected += rejectedRewards.sum().item<float>();
+            correct += chosenRewards.gt(rejectedRewards).sum().item<long>();
+        }
+        int n = pairs.Count;
+        return new DpoEvaluation(loss / n, rewardChosen / n, rewardRejected / n, correct / n, n);
     }
 
     private Tensor LogProbs(IReadOnlyList<TokenizedExample> examples)

@@ -34,7 +34,7 @@ public class CliErrorTests : IClassFixture<CliErrorTests.TinyModelFixture>
         public void Dispose() => Temp.Dispose();
     }
 
-    private static void AssertOneLineError(CliProcess.Result result, params string[] mustContain)
+    internal static void AssertOneLineError(CliProcess.Result result, params string[] mustContain)
     {
         Assert.NotEqual(0, result.ExitCode);
         string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -128,6 +128,8 @@ public class CliErrorTests : IClassFixture<CliErrorTests.TinyModelFixture>
     [InlineData("generate")]
     [InlineData("score")]
     [InlineData("simulate")]
+    [InlineData("train")]
+    [InlineData("export")]
     [InlineData("demo")]
     public void EveryVerbHasHelp(params string[] verb)
     {

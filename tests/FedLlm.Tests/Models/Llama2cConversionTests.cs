@@ -9,7 +9,7 @@ namespace FedLlm.Tests.Models;
 
 public class Llama2cConversionTests
 {
-    private static string ConvertStories(TempDirectory temp)
+    internal static string ConvertStories(TempDirectory temp)
     {
         string output = temp.File("stories260K");
         Llama2cConverter.Convert(SharedData.PathOf("models/stories260K/stories260K.bin"), SharedData.PathOf("models/stories260K/tok512.bin"), output);
