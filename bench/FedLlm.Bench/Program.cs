@@ -6,6 +6,7 @@ using FedLlm.Bench;
 var suites = new Dictionary<string, Func<string[], JsonObject>>
 {
     ["runtime"] = RuntimeBenchmark.Run,
+    ["dpsgd"] = DpSgdBenchmark.Run,
 };
 string name = args.Length > 0 ? args[0] : "runtime";
 if (!suites.TryGetValue(name, out var suite))
