@@ -35,16 +35,19 @@ public static class DpSgdBenchmark
         var options = new TrainerOptions { LearningRate = 1e-4, BatchSize = Batch, MaxSteps = 1, MaxGradNorm = 1.0, Seed = 3 };
 
         using var sft = new SftTrainer(model, adapters.Parameters.Select(p => p.Parameter).ToList(), options, padId: 0);
-        double sftSeconds = Measure.MedianSeconds(() => sft.Train(batch), warmup: 1, repeats: 5);
-
         using var dp = new DpSgdTrainer(adapters, options, new DpSgdOptions { NoiseMultiplier = 1.0, MaxGradNorm = 1.0 }, padId: 0);
-        double dpSeconds = Measure.MedianSeconds(() => dp.Step(batch, Batch, 1e-4), warmup: 1, repeats: 5);
-        double perExampleSeconds = Measure.MedianSeconds(() =>
-        {
-            using var g = PerExampleGradients.Compute(adapters, batch, 0);
-            g.Clip(1.0);
-        }, warmup: 1, repeats: 5);
-        double naiveSeconds = Measure.MedianSeconds(() => NaivePerExample(model, adapters, batch), warmup: 1, repeats: 3);
+        double[] seconds = Measure.InterleavedMinimumSeconds(
+        [
+            () => sft.Train(batch),
+            () => dp.Step(batch, Batch, 1e-4),
+            () =>
+            {
+                using var g = PerExampleGradients.Compute(adapters, batch, 0);
+                g.Clip(1.0);
+            },
+            () => NaivePerExample(model, adapters, batch),
+        ], warmup: 1, repeats: 7);
+        double sftSeconds = seconds[0], dpSeconds = seconds[1], perExampleSeconds = seconds[2], naiveSeconds = seconds[3];
 
         long loraParameters = adapters.Parameters.Sum(p => p.Parameter.numel());
         return new JsonObject
@@ -58,6 +61,7 @@ public static class DpSgdBenchmark
             ["batch"] = Batch,
             ["sequence_length"] = Length,
             ["threads"] = torch.get_num_threads(),
+            ["timing"] = "minimum of 7 interleaved repeats",
             ["non_private_step_seconds"] = Math.Round(sftSeconds, 4),
             ["dp_sgd_step_seconds"] = Math.Round(dpSeconds, 4),
             ["dp_sgd_relative_cost"] = Math.Round(dpSeconds / sftSeconds, 3),
