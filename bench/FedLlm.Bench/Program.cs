@@ -8,6 +8,7 @@ var suites = new Dictionary<string, Func<string[], JsonObject>>
     ["runtime"] = RuntimeBenchmark.Run,
     ["lora"] = LoraBenchmark.Run,
     ["transport"] = TransportBenchmark.Run,
+    ["dpsgd"] = DpSgdBenchmark.Run,
 };
 string name = args.Length > 0 ? args[0] : "runtime";
 if (!suites.TryGetValue(name, out var suite))

@@ -28,6 +28,7 @@ public static class CliApp
         root.Add(ServerCommand.Build());
         root.Add(ClientCommand.Build());
         root.Add(CertsCommand.Build());
+        root.Add(PrivacyCommand.Build());
         // With no verb, fedllm runs the built-in demo (the README's main command).
         root.Add(DemoCommand.Output);
         root.Add(DemoCommand.Cache);

@@ -6,7 +6,12 @@ namespace FedLlm.Federation.Engine;
 public sealed record ClientTask(int Round, int ClientId, float[] Weights, RoundPlan Plan);
 
 /// <summary>How a client's local training went (travels with the update; never contains data).</summary>
-public sealed record ClientTrainingMetrics(double TrainLoss, int Steps, int Examples, long Tokens, double Seconds);
+/// <param name="Privacy">The client's sample-level DP spend so far when it trains with DP-SGD, otherwise null.</param>
+public sealed record ClientTrainingMetrics(double TrainLoss, int Steps, int Examples, long Tokens, double Seconds,
+    ClientPrivacyReport? Privacy = null);
+
+/// <summary>A DP-SGD client's (ε, δ) over every step of every round it took part in, and the mechanism parameters.</summary>
+public sealed record ClientPrivacyReport(double Epsilon, double Delta, double NoiseMultiplier, double SampleRate, long TotalSteps);
 
 /// <summary>A client's answer to a <see cref="ClientTask"/>.</summary>
 public sealed record ClientResult(ClientUpdate Update, ClientTrainingMetrics Metrics);

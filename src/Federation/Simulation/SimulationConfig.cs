@@ -16,6 +16,8 @@ public sealed record SimulationConfig
     public LoraSection Lora { get; init; } = new();
     public StrategySection Strategy { get; init; } = new();
     public LocalTrainingOptions Local { get; init; } = new();
+    /// <summary>Differential privacy (DP-SGD or DP-FedAvg); see <see cref="PrivacySection"/>.</summary>
+    public PrivacySection Privacy { get; init; } = new();
     public int Rounds { get; init; } = 10;
     /// <summary>Evaluate every N rounds (and always after the last); 0 = only at the end.</summary>
     public int EvaluateEvery { get; init; }
@@ -45,6 +47,7 @@ public sealed record SimulationConfig
         if (Strategy.ClientsPerRound is int k && k > Split.Clients)
             problems.Add($"strategy.clients_per_round ({k}) is larger than the number of clients ({Split.Clients})");
         problems.AddRange(StrategyFactory.Validate(Strategy.ToOptions(Split.Clients, Rounds)));
+        problems.AddRange(Privacy.Validate(this));
         return problems;
     }
 }

@@ -5,6 +5,7 @@ using FedLlm.Data.Templates;
 using FedLlm.Evaluation.Accuracy;
 using FedLlm.Federation.Client;
 using FedLlm.Federation.Engine;
+using FedLlm.Federation.Privacy;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models;
 using FedLlm.Models.Lora;
@@ -64,9 +65,9 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
             BaseModelNameOrPath = model.Directory,
         }, config.Seed);
         int padId = PadIdFor(model);
-        var strategy = StrategyFactory.Create(config.Strategy.ToOptions(clients.Count, config.Rounds));
+        var strategy = config.Privacy.Wrap(StrategyFactory.Create(config.Strategy.ToOptions(clients.Count, config.Rounds)), config, clients.Count);
         var state = new ClientStateStore(run.ClientStateDirectory);
-        var trainer = new LocalClientTrainer(adapters, config.Local, state, padId, config.Seed);
+        var trainer = new LocalClientTrainer(adapters, config.Local, state, padId, config.Seed, config.Privacy.ToDpSgdPlan(config));
         var executor = new InProcessExecutor(trainer, clients.ToDictionary(c => c.ClientId));
         var evaluation = new ClientEvaluation(model, adapters, new AnswerEvaluator(model, template), padId,
             config.Local.BatchSize, config.Data.MaxAccuracyExamplesPerClient);
@@ -96,18 +97,28 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
             LocalWeightsOf = id => state.Read(id, LocalWeightsKey, currentRound),
         };
 
+        // privacy: ε per round in the metrics; a client-level budget can end the run early.
+        var privacy = config.Privacy.Enabled
+            ? new PrivacyMetrics(config.Privacy.Mode, config.Privacy.Delta, strategy, state, clients.Select(c => c.ClientId), firstRound)
+            : null;
         IReadOnlyList<ClientScore> scores = [];
+        int lastRound = firstRound - 1;
         for (int round = firstRound; round < config.Rounds; round++)
         {
+            if (privacy is { RunBudgetExhausted: true }) break;
             currentRound = round;
+            lastRound = round;
             var outcome = await engine.RunRoundAsync(round, global, executor, cancellation);
             if (strategy.IsLocalOnly)
                 foreach (var result in outcome.Accepted) state.Write(result.Update.ClientId, LocalWeightsKey, round, result.Update.Weights);
             global = outcome.Global;
-            run.AppendMetrics(RoundMetrics(outcome));
+            var roundRecord = RoundMetrics(outcome);
+            privacy?.AddTo(roundRecord, outcome);
+            run.AppendMetrics(roundRecord);
             _observer.RoundCompleted(outcome, config.Rounds);
 
-            bool last = round == config.Rounds - 1;
+            bool last = round == config.Rounds - 1 || privacy is { RunBudgetExhausted: true };
+            if (last && round < config.Rounds - 1) _observer.Message($"Privacy budget ε = {config.Privacy.TargetEpsilon} reached: stopping after round {round + 1}.");
             if (last || (config.EvaluateEvery > 0 && (round + 1) % config.EvaluateEvery == 0))
             {
                 scores = strategy.IsLocalOnly
@@ -126,6 +137,12 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
                 run.WriteCheckpoint(round, global, strategy);
                 state.Prune(round);
             }
+            if (last) break;
+        }
+        if (privacy is not null && lastRound >= firstRound)
+        {
+            double? nonPrivate = config.Privacy.CompareWith is { } other ? PrivacyMetrics.FinalHeldOutLossOf(other) : null;
+            run.AppendMetrics(privacy.Summary(lastRound, ClientEvaluation.Mean(scores).Loss, nonPrivate, stoppedEarly: lastRound < config.Rounds - 1));
         }
 
         return new SimulationResult(run, global, scores, baseScores);
@@ -152,8 +169,9 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
         ["round"] = outcome.Round,
         ["sampled"] = new JsonArray(outcome.Sampled.Select(id => (JsonNode)id).ToArray()),
         ["train_loss"] = new JsonObject(outcome.Accepted.Select(r =>
-            KeyValuePair.Create(r.Update.ClientId.ToString(CultureInfo.InvariantCulture), (JsonNode?)r.Metrics.TrainLoss))),
-        ["mean_train_loss"] = outcome.Accepted.Count == 0 ? null : outcome.Accepted.Average(r => r.Metrics.TrainLoss),
+            KeyValuePair.Create(r.Update.ClientId.ToString(CultureInfo.InvariantCulture), double.IsNaN(r.Metrics.TrainLoss) ? null : (JsonNode?)r.Metrics.TrainLoss))),
+        ["mean_train_loss"] = outcome.Accepted.Count == 0 || outcome.Accepted.Any(r => double.IsNaN(r.Metrics.TrainLoss))
+            ? null : outcome.Accepted.Average(r => r.Metrics.TrainLoss),
         ["rejected"] = new JsonArray(outcome.Rejected.Select(r => (JsonNode)new JsonObject { ["client"] = r.ClientId, ["reason"] = r.Reason }).ToArray()),
         ["aggregate_update_norm"] = outcome.UpdateNorm,
         ["bytes_down"] = outcome.BytesDown,

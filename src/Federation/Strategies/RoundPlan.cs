@@ -23,6 +23,15 @@ public sealed record RoundPlan
     /// <summary>Named vectors for the client algorithm, keyed by <see cref="ExchangeKeys"/>.</summary>
     public IReadOnlyDictionary<string, float[]> Vectors { get; init; } = NoVectors;
 
+    /// <summary>Client-side DP-FedAvg noise: clip the update and add noise before sending it; null otherwise.</summary>
+    public ClientNoisePlan? ClientNoise { get; init; }
+
     /// <summary>SCAFFOLD's server control variate c when the strategy is SCAFFOLD, otherwise null.</summary>
     public float[]? ScaffoldControl => Vectors.TryGetValue(ExchangeKeys.ScaffoldServerControl, out float[]? c) ? c : null;
 }
+
+/// <summary>
+/// The client-side variant of DP-FedAvg: each client clips its update (w_i − w) to <paramref name="ClipNorm"/> and adds
+/// N(0, (z·S/√m)²) per coordinate, so the mean of m updates carries noise of std z·S/m.
+/// </summary>
+public sealed record ClientNoisePlan(double ClipNorm, double NoiseMultiplier, int ClientsPerRound);

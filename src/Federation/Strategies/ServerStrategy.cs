@@ -123,6 +123,11 @@ public abstract class ServerStrategy
         }
     }
 
+    /// <summary>Lets a wrapping strategy (e.g. DP-FedAvg) persist the strategy it wraps inside its own state.</summary>
+    internal void WriteWrappedState(BinaryWriter writer) => WriteState(writer);
+
+    internal void ReadWrappedState(BinaryReader reader) => ReadState(reader);
+
     /// <summary>Strategy-specific state; stateless strategies write nothing.</summary>
     protected virtual void WriteState(BinaryWriter writer)
     {

@@ -31,6 +31,11 @@ public sealed class LoraLayer : ILinearAdapter
     /// <summary>Dropout is active only while training.</summary>
     public bool Training { get; set; }
 
+    /// <summary>
+    /// Sees every forward pass while set (per-example gradients for DP-SGD); whoever sets it must clear it after use.
+    /// </summary>
+    public ILoraForwardTap? Tap { get; set; }
+
     public void ResetParameters(Generator? generator)
     {
         using var noGrad = no_grad();
@@ -47,6 +52,7 @@ public sealed class LoraLayer : ILinearAdapter
         var x = input.to(ScalarType.Float32);
         if (Training && _dropout > 0) x = nn.functional.dropout(x, _dropout, training: true);
         var delta = nn.functional.linear(nn.functional.linear(x, A.Weight), B.Weight) * Scaling;
+        if (Tap is { } tap) delta = tap.OnForward(this, x, delta);
         return delta.MoveToOuterDisposeScope();
     }
 

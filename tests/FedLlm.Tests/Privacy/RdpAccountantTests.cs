@@ -6,13 +6,14 @@ public class RdpAccountantTests
 {
     public static TheoryData<string, double, double, long, double, string, double, double> ReferenceVectors => new()
     {
-        // opacus/tests/accountants_test.py (Opacus grid, signed sum): 7.32911117143 at α = 3.9.
+        // https://github.com/pytorch/opacus/blob/main/opacus/tests/accountants_test.py (Opacus grid, signed sum): 7.32911117143 at α = 3.9.
         { "opacus accountants_test", 1.5, 0.04, 2250, 1e-5, "Opacus", 7.32911117143, 3.9 },
-        // tensorflow_privacy/.../compute_dp_sgd_privacy_test.py (TF grid): q = batch/n, steps = ceil(epochs·n/batch).
+        // https://github.com/tensorflow/privacy/blob/master/tensorflow_privacy/privacy/analysis/compute_dp_sgd_privacy_test.py
+        // (TF grid): q = batch/n, steps = ceil(epochs·n/batch). Test0: n 60000, batch 150, σ 1.3, 15 epochs.
         { "tf compute_dp_sgd_privacy_test #1", 1.3, 0.0025, 6000, 1e-5, "TF", 0.7242234026109595, 19 },
-        // tensorflow_privacy/.../compute_dp_sgd_privacy_test.py
+        // Same file, Test1: n 100000, batch 100, σ 1.0, 30 epochs, δ 1e-7.
         { "tf compute_dp_sgd_privacy_test #2", 1.0, 0.001, 30000, 1e-7, "TF", 1.4154988495444842, 13 },
-        // tensorflow_privacy/.../compute_dp_sgd_privacy_test.py: the huge-ε case 5,907,982.31 at α = 1.25.
+        // Same file, Test2: n 1e8, batch 1024, σ 0.1, 10 epochs: the huge-ε case 5,907,982.31 at α = 1.25.
         { "tf compute_dp_sgd_privacy_test #3", 0.1, 1.024e-5, 976563, 1e-7, "TF", 5907982.3113984, 1.25 },
         // Independent cross-check values (research notes §6), Opacus grid, signed sum.
         { "cross-check a", 1.0, 0.1, 200, 1e-5, "Opacus", 11.0157, 2.8 },
@@ -47,6 +48,32 @@ public class RdpAccountantTests
         // The cross-check values are quoted to 4-5 significant digits, the library values to 10 or more.
         double rtol = expected.ToString("R").Length > 9 ? 1e-9 : 5e-5;
         Assert.True(Math.Abs(epsilon - expected) <= rtol * expected, $"{source}: ε = {epsilon:R}, expected {expected:R}");
+    }
+
+    public static TheoryData<double, int, double, string> MnistTutorialVectors => new()
+    {
+        // TF-Privacy's MNIST tutorial (N = 60000, batch 256, δ = 1e-5) in tutorials/README.md,
+        // https://github.com/tensorflow/privacy/blob/master/tutorials/README.md. That code converted RDP to ε with the
+        // classic bound (Mironov 2017) on the orders 1.1..10.9, 12..63, and ran ⌊epochs·60000/256⌋ steps.
+        // 2019 revision: "compute_dp_sgd_privacy.py --N=60000 --batch_size=256 --noise_multiplier=1.1 --epochs=60
+        // --delta=1e-5 ... satisfies differential privacy with eps = 3.01", and its parameter table.
+        { 1.1, 60, 3.01, "tutorials/README.md (2019): default parameters" },
+        { 1.3, 15, 1.19, "tutorials/README.md (2019): table row σ 1.3" },
+        { 0.7, 45, 7.10, "tutorials/README.md (2019): table row σ 0.7" },
+        // Later revision (commit 047e1eef0e446daf41a9adbb712c546ebbd38c12), "Select Parameters" table.
+        { 1.12, 60, 2.92, "tutorials/README.md (047e1ee): default row" },
+        { 0.6, 30, 9.74, "tutorials/README.md (047e1ee): σ 0.6" },
+        { 1.2, 10, 1.20, "tutorials/README.md (047e1ee): σ 1.2" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MnistTutorialVectors))]
+    public void Tf_privacy_mnist_tutorial_epsilons_are_reproduced_within_one_percent(double sigma, int epochs, double expected, string source)
+    {
+        var accountant = new RdpAccountant(RdpAccountingOptions.Default with { Conversion = EpsilonConversion.Classic });
+        accountant.Record(sigma, 256.0 / 60000, epochs * 60000L / 256);
+        double epsilon = accountant.GetEpsilon(1e-5);
+        Assert.True(Math.Abs(epsilon - expected) <= 0.01 * expected, $"{source}: ε = {epsilon:R}, published {expected}");
     }
 
     [Fact]
