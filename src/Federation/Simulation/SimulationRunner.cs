@@ -91,20 +91,28 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
         run.WriteJson("config.json", SimulationConfigJson.ToJson(config));
 
         int currentRound = firstRound;
+        // --- encryption: the engine (server) gets only the ciphertext aggregator; keys and the plaintext global stay client-side.
+        using var encrypted = EncryptedSimulation.CreateOrNull(config.Encryption, adapters.Layout, clients.Select(c => c.ClientId).ToList(), config.Seed, executor, global);
         var engine = new RoundEngine(strategy, clients.Select(c => c.ClientId).ToList(), config.Seed, config.MaxUpdateNorm)
         {
             LocalWeightsOf = id => state.Read(id, LocalWeightsKey, currentRound),
+            OpaqueAggregator = encrypted?.ServerAggregator,
         };
 
         IReadOnlyList<ClientScore> scores = [];
         for (int round = firstRound; round < config.Rounds; round++)
         {
             currentRound = round;
-            var outcome = await engine.RunRoundAsync(round, global, executor, cancellation);
+            var outcome = encrypted is null
+                ? await engine.RunRoundAsync(round, global, executor, cancellation)
+                : await engine.RunRoundAsync(round, [], encrypted.Executor, cancellation); // encryption: the server has no plaintext global
             if (strategy.IsLocalOnly)
                 foreach (var result in outcome.Accepted) state.Write(result.Update.ClientId, LocalWeightsKey, round, result.Update.Weights);
-            global = outcome.Global;
-            run.AppendMetrics(RoundMetrics(outcome));
+            var previousGlobal = global;
+            global = encrypted?.FinishRound(outcome) ?? outcome.Global;
+            var roundMetrics = RoundMetrics(outcome);
+            encrypted?.AddMetrics(roundMetrics, outcome, previousGlobal);
+            run.AppendMetrics(roundMetrics);
             _observer.RoundCompleted(outcome, config.Rounds);
 
             bool last = round == config.Rounds - 1;
