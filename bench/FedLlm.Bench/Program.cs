@@ -7,6 +7,7 @@ var suites = new Dictionary<string, Func<string[], JsonObject>>
 {
     ["runtime"] = RuntimeBenchmark.Run,
     ["transport"] = TransportBenchmark.Run,
+    ["encryption"] = EncryptionBenchmark.Run,
 };
 string name = args.Length > 0 ? args[0] : "runtime";
 if (!suites.TryGetValue(name, out var suite))
