@@ -9,6 +9,7 @@ var suites = new Dictionary<string, Func<string[], JsonObject>>
     ["lora"] = LoraBenchmark.Run,
     ["transport"] = TransportBenchmark.Run,
     ["dpsgd"] = DpSgdBenchmark.Run,
+    ["encryption"] = EncryptionBenchmark.Run,
 };
 string name = args.Length > 0 ? args[0] : "runtime";
 if (!suites.TryGetValue(name, out var suite))

@@ -21,9 +21,17 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
     /// <summary>Minimum accepted results for a round to aggregate; below it the global stays unchanged.</summary>
     public int MinimumClients { get; init; } = 1;
 
+    /// <summary>
+    /// Set to aggregate opaque payloads (e.g. ciphertexts) instead of plaintext weights: the aggregator validates and
+    /// sums them, the strategy still samples and plans, and the outcome carries the aggregate while its global is unchanged.
+    /// </summary>
+    public IOpaqueUpdateAggregator? OpaqueAggregator { get; init; }
+
     public async Task<RoundOutcome> RunRoundAsync(int round, float[] global, IClientExecutor executor, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
+        if (OpaqueAggregator is { } opaqueCheck && !opaqueCheck.SupportedAlgorithms.Contains(strategy.Name))
+            throw new InvalidOperationException($"'{strategy.Name}' cannot aggregate opaque (encrypted) updates; supported: {string.Join(", ", opaqueCheck.SupportedAlgorithms)}");
         var sampled = strategy.IsCentral ? [clientIds[0]] : strategy.SampleClients(round, clientIds, runSeed);
         var plan = strategy.PlanRound(round, global);
         long planBytes = plan.Vectors.Values.Sum(v => (long)v.Length * sizeof(float));
@@ -52,23 +60,33 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
                 rejected.Add(new RejectedClient(clientId, $"client failed: {e.Message}"));
                 continue;
             }
-            bytesUp += ((long)result.Update.Weights.Length + result.Update.Extras.Values.Sum(v => (long)v.Length)) * sizeof(float);
+            bytesUp += ((long)result.Update.Weights.Length + result.Update.Extras.Values.Sum(v => (long)v.Length)) * sizeof(float)
+                + (result.Update.EncryptedPayload?.LongLength ?? 0);
             if (result.Update.ClientId != clientId)
             {
                 rejected.Add(new RejectedClient(clientId, $"answered as client {result.Update.ClientId}"));
                 continue;
             }
-            _validator ??= UpdateValidator.For(strategy, global.Length, maxUpdateNorm);
-            string? problem = _validator.Validate(result.Update, start);
+            string? problem = OpaqueAggregator is { } opaque
+                ? opaque.Validate(round, result.Update)
+                : (_validator ??= UpdateValidator.For(strategy, global.Length, maxUpdateNorm)).Validate(result.Update, start);
             if (problem is not null) rejected.Add(new RejectedClient(clientId, problem));
             else accepted.Add(result);
         }
 
         float[] next = global;
+        byte[]? aggregatePayload = null;
         if (!strategy.IsLocalOnly && accepted.Count >= Math.Max(1, MinimumClients))
-            next = strategy.Aggregate(round, global, accepted.Select(r => r.Update).ToList(), clientIds.Count);
+        {
+            var updates = accepted.Select(r => r.Update).ToList();
+            if (OpaqueAggregator is { } opaque) aggregatePayload = opaque.Aggregate(round, updates);
+            else next = strategy.Aggregate(round, global, updates, clientIds.Count);
+        }
 
-        return new RoundOutcome(round, next, sampled, accepted, rejected, Distance(global, next), bytesDown, bytesUp, clock.Elapsed.TotalSeconds);
+        return new RoundOutcome(round, next, sampled, accepted, rejected, Distance(global, next), bytesDown, bytesUp, clock.Elapsed.TotalSeconds)
+        {
+            AggregatePayload = aggregatePayload,
+        };
     }
 
     /// <summary>Starts one client's work; a synchronous failure becomes a failed task so the other clients still run.</summary>

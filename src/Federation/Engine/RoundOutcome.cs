@@ -13,4 +13,8 @@ public sealed record RoundOutcome(
     double UpdateNorm,
     long BytesDown,
     long BytesUp,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>With an <see cref="IOpaqueUpdateAggregator"/>: the aggregate to broadcast (null when the round did not aggregate); <see cref="Global"/> is then unchanged.</summary>
+    public byte[]? AggregatePayload { get; init; }
+}

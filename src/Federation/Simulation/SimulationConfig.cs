@@ -26,6 +26,8 @@ public sealed record SimulationConfig
     public int SaveAdapterEvery { get; init; }
     /// <summary>Reject client updates whose distance from the global exceeds this norm.</summary>
     public double? MaxUpdateNorm { get; init; }
+    /// <summary>Encrypted FedAvg of pruned deltas (off by default); see <see cref="EncryptionSection"/>.</summary>
+    public EncryptionSection Encryption { get; init; } = new();
 
     public string RunDirectory => Path.Combine(OutputDirectory, Name);
 
@@ -48,6 +50,7 @@ public sealed record SimulationConfig
             problems.Add($"strategy.clients_per_round ({k}) is larger than the number of clients ({Split.Clients})");
         problems.AddRange(StrategyFactory.Validate(Strategy.ToOptions(Split.Clients, Rounds)));
         problems.AddRange(Privacy.Validate(this));
+        problems.AddRange(Encryption.Validate(Strategy.Algorithm, Strategy.ClientsPerRound ?? Split.Clients)); // encryption
         return problems;
     }
 }

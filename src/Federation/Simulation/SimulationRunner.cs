@@ -92,9 +92,12 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
         run.WriteJson("config.json", SimulationConfigJson.ToJson(config));
 
         int currentRound = firstRound;
+        // --- encryption: the engine (server) gets only the ciphertext aggregator; keys and the plaintext global stay client-side.
+        using var encrypted = EncryptedSimulation.CreateOrNull(config.Encryption, adapters.Layout, clients.Select(c => c.ClientId).ToList(), config.Seed, executor, global);
         var engine = new RoundEngine(strategy, clients.Select(c => c.ClientId).ToList(), config.Seed, config.MaxUpdateNorm)
         {
             LocalWeightsOf = id => state.Read(id, LocalWeightsKey, currentRound),
+            OpaqueAggregator = encrypted?.ServerAggregator,
         };
 
         // privacy: ε per round in the metrics; a client-level budget can end the run early.
@@ -108,12 +111,16 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
             if (privacy is { RunBudgetExhausted: true }) break;
             currentRound = round;
             lastRound = round;
-            var outcome = await engine.RunRoundAsync(round, global, executor, cancellation);
+            var outcome = encrypted is null
+                ? await engine.RunRoundAsync(round, global, executor, cancellation)
+                : await engine.RunRoundAsync(round, [], encrypted.Executor, cancellation); // encryption: the server has no plaintext global
             if (strategy.IsLocalOnly)
                 foreach (var result in outcome.Accepted) state.Write(result.Update.ClientId, LocalWeightsKey, round, result.Update.Weights);
-            global = outcome.Global;
+            var previousGlobal = global;
+            global = encrypted?.FinishRound(outcome) ?? outcome.Global;
             var roundRecord = RoundMetrics(outcome);
             privacy?.AddTo(roundRecord, outcome);
+            encrypted?.AddMetrics(roundRecord, outcome, previousGlobal);
             run.AppendMetrics(roundRecord);
             _observer.RoundCompleted(outcome, config.Rounds);
 

@@ -24,4 +24,11 @@ public sealed class ClientUpdate
 
     /// <summary>Algorithm-specific vectors, keyed by <see cref="ExchangeKeys"/> (e.g. SCAFFOLD's Δc_i).</summary>
     public IReadOnlyDictionary<string, float[]> Extras { get; }
+
+    /// <summary>
+    /// An opaque, transport-neutral payload (under encryption: the serialized ciphertext of the client's pruned delta),
+    /// aggregated by an <see cref="Engine.IOpaqueUpdateAggregator"/>; <see cref="Weights"/> is then empty. A plain byte
+    /// array so a transport can stream it as it is.
+    /// </summary>
+    public byte[]? EncryptedPayload { get; init; }
 }

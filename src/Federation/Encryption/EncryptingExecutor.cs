@@ -1,0 +1,28 @@
+using FedLlm.Federation.Engine;
+using FedLlm.Federation.Strategies;
+
+namespace FedLlm.Federation.Encryption;
+
+/// <summary>
+/// Client side of a simulated encrypted run: the server's task carries no plaintext weights, so each client starts
+/// from its own copy of the global (<see cref="ClientGlobal"/>; identical for every client because all apply the same
+/// aggregates, so the simulation keeps one), trains through the inner executor, and answers with only the ciphertext.
+/// </summary>
+public sealed class EncryptingExecutor(IClientExecutor inner, EncryptedUpdateClient client, float[] initialGlobal) : IClientExecutor
+{
+    /// <summary>The clients' plaintext global (never handed to a server-side object).</summary>
+    public float[] ClientGlobal { get; set; } = initialGlobal;
+
+    public async Task<ClientResult> ExecuteAsync(ClientTask task, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        float[] start = ClientGlobal;
+        ClientResult result = await inner.ExecuteAsync(task with { Weights = start }, cancellation).ConfigureAwait(false);
+        if (result.Update.Extras.Count != 0)
+        {
+            throw new InvalidOperationException($"client {task.ClientId} produced algorithm extras ({string.Join(", ", result.Update.Extras.Keys)}), which encrypted FedAvg cannot carry");
+        }
+        byte[] payload = client.EncryptUpdate(task.ClientId, task.Round, start, result.Update.Weights);
+        return result with { Update = new ClientUpdate(result.Update.ClientId, result.Update.SampleCount, []) { EncryptedPayload = payload } };
+    }
+}
