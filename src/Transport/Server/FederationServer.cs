@@ -79,8 +79,10 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
         Listening?.Invoke(server.Listen);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FedLlm.Server");
 
-        var engine = new RoundEngine(strategy, [.. Enumerable.Range(0, names.Count)], config.Seed, config.MaxUpdateNorm) { MinimumClients = server.MinClients };
-        int waitFor = server.WaitForClients == 0 ? names.Count : server.WaitForClients;
+        // Revoked members keep their ids (so the others' ids and data stay put) but are never sampled or awaited.
+        int[] members = [.. Enumerable.Range(0, names.Count).Where(id => !server.Clients[id].Revoked)];
+        var engine = new RoundEngine(strategy, members, config.Seed, config.MaxUpdateNorm) { MinimumClients = server.MinClients };
+        int waitFor = server.WaitForClients == 0 ? members.Length : Math.Min(server.WaitForClients, members.Length);
         if (firstRound < config.Rounds)
         {
             logger.LogInformation("waiting for {Count} client(s) to join", waitFor);

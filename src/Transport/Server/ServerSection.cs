@@ -27,6 +27,7 @@ public sealed record ServerSection
     {
         var problems = new List<string>();
         if (Clients.Count == 0) problems.Add("server.clients: list the federation's clients (name and token_sha256 or certificate)");
+        else if (Clients.All(c => c.Revoked)) problems.Add("server.clients: every client is revoked");
         foreach (var (client, index) in Clients.Select((c, i) => (c, i)))
         {
             if (string.IsNullOrWhiteSpace(client.Name)) problems.Add($"server.clients[{index}]: name is required");

@@ -11,7 +11,7 @@ public sealed class DeploymentFixture : IDisposable
 {
     private readonly TempDirectory _temp = new();
 
-    public DeploymentFixture(IReadOnlyList<string> clients, int rounds, string algorithm, double deadlineSeconds = 120, int minClients = 1, bool mutualTls = false)
+    public DeploymentFixture(IReadOnlyList<string> clients, int rounds, string algorithm, double deadlineSeconds = 120, int minClients = 1, bool mutualTls = false, string? revoked = null)
     {
         Clients = clients;
         Port = BackgroundCli.FreePort();
@@ -60,6 +60,14 @@ public sealed class DeploymentFixture : IDisposable
 
             """;
         string tokens = File.ReadAllText(Path.Combine(Root, "certs", "server-clients.yaml"));
+        if (revoked is not null)
+        {
+            // Mark one member revoked: the line after its name holds its token hash.
+            var lines = tokens.Split('\n').ToList();
+            int at = lines.IndexOf($"  - name: {revoked}");
+            lines.Insert(at + 2, "    revoked: true");
+            tokens = string.Join('\n', lines);
+        }
         string serverSection = $"""
             server:
               listen: https://127.0.0.1:{Port}

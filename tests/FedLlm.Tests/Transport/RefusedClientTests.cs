@@ -8,9 +8,9 @@ public class RefusedClientTests
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
 
     [Fact]
-    public void WrongTokenNanAndWrongShapeClientsAreRefusedAndTheRunCompletesWithAnMtlsMember()
+    public void WrongTokenRevokedNanAndWrongShapeClientsAreRefusedAndTheRunCompletesWithAnMtlsMember()
     {
-        using var federation = new DeploymentFixture(["honest", "nan", "shape"], rounds: 2, algorithm: "fedavg", mutualTls: true);
+        using var federation = new DeploymentFixture(["honest", "nan", "shape", "former"], rounds: 2, algorithm: "fedavg", mutualTls: true, revoked: "former");
         File.WriteAllText(Path.Combine(federation.Root, "intruder.token"), "not-a-member\n");
         using var server = federation.StartServer();
         server.WaitFor("listening on", Patience);
@@ -21,7 +21,10 @@ public class RefusedClientTests
         using var shape = federation.StartClient("shape", "--client.corrupt_updates", "wrong_shape");
         using var intruder = federation.StartClient("honest", "--client.token_file", "intruder.token", "--client.state_directory", "state-intruder");
 
+        using var former = federation.StartClient("former");
         Assert.Equal(1, intruder.WaitForExit(Patience));
+        Assert.Equal(1, former.WaitForExit(Patience));
+        Assert.Contains("error: the server refused this client: client 'former' has been revoked", former.Output);
         Assert.Contains("error: the server refused this client: unknown client token", intruder.Output);
         Assert.Equal(0, server.WaitForExit(Patience));
         foreach (var client in new[] { honest, nan, shape }) Assert.Equal(0, client.WaitForExit(Patience));
@@ -33,6 +36,7 @@ public class RefusedClientTests
         Assert.Contains("parameters, expected", shape.Output);
         Assert.Contains("refused a call", server.Output);
         Assert.Contains("unknown client token", server.Output);
+        Assert.Contains("client 'former' has been revoked", server.Output);
         Assert.Contains("weight 0 is NaN", server.Output);
         Assert.Contains("parameters, expected", server.Output);
         Assert.Contains("1 accepted, 2 rejected", server.Output);
