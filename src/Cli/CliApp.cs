@@ -23,6 +23,8 @@ public static class CliApp
         root.Add(ScoreCommand.Build());
         root.Add(SimulateCommand.Build());
         root.Add(DemoCommand.Build());
+        root.Add(PartitionCommand.Build());
+        root.Add(ReportCommand.Build());
         // With no verb, fedllm runs the built-in demo (the README's main command).
         root.Add(DemoCommand.Output);
         root.Add(DemoCommand.Cache);
