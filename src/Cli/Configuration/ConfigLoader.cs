@@ -33,7 +33,9 @@ public static class ConfigLoader
                 throw new InvalidDataException($"{path}:{e.Start.Line}: invalid YAML ({e.InnerException?.Message ?? e.Message})", e);
             }
         }
+        if (path is not null && ConfigKeys.FindUnknown(typeof(T), tree) is { } unknownInFile) throw new InvalidDataException($"{path}: {unknownInFile}");
         foreach (string assignment in overrides) Apply(tree, assignment);
+        if (ConfigKeys.FindUnknown(typeof(T), tree) is { } unknownFlag) throw new ArgumentException($"command line: {unknownFlag}");
 
         string yaml = TreeSerializer.Serialize(tree);
         try

@@ -157,7 +157,7 @@ public sealed class SimulationRunner
             if (last || (config.EvaluateEvery > 0 && (round + 1) % config.EvaluateEvery == 0))
             {
                 if (strategy.IsLocalOnly)
-                    (scores, test) = EvaluateLocal(evaluation, clients, rawClients, state, round, globalTest, data.GlobalTest, config.Data.MaxTestAccuracyExamples);
+                    (scores, test) = EvaluateLocal(evaluation, clients, rawClients, state, round, global, globalTest, data.GlobalTest, config.Data.MaxTestAccuracyExamples);
                 else
                 {
                     scores = evaluation.Evaluate(global, clients, rawClients);
@@ -190,16 +190,21 @@ public sealed class SimulationRunner
     /// averaged over the owners.
     /// </summary>
     private static (IReadOnlyList<ClientScore> Scores, TestScore? Test) EvaluateLocal(ClientEvaluation evaluation, IReadOnlyList<ClientData> clients,
-        IReadOnlyList<ClientExamples> raw, ClientStateStore state, int round, IReadOnlyList<TokenizedExample> testTokens,
+        IReadOnlyList<ClientExamples> raw, ClientStateStore state, int round, float[] initial, IReadOnlyList<TokenizedExample> testTokens,
         IReadOnlyList<InstructionExample> testRaw, int maxTestAccuracy)
     {
         var perOwner = new List<IReadOnlyList<ClientScore>>(clients.Count);
         var tests = new List<TestScore>();
+        // Owners that never trained still hold the initial adapter: score it once and reuse it (O(trained · N), not O(N²)).
+        (IReadOnlyList<ClientScore> Scores, TestScore? Test)? untrained = null;
         foreach (var owner in clients)
         {
             float[]? vector = state.Read(owner.ClientId, LocalWeightsKey, round + 1);
-            perOwner.Add(evaluation.Evaluate(vector, clients, raw));
-            if (testTokens.Count > 0) tests.Add(evaluation.EvaluateTest(vector, testTokens, testRaw, maxTestAccuracy));
+            (IReadOnlyList<ClientScore> Scores, TestScore? Test) Score(float[] weights) =>
+                (evaluation.Evaluate(weights, clients, raw), testTokens.Count > 0 ? evaluation.EvaluateTest(weights, testTokens, testRaw, maxTestAccuracy) : null);
+            var owned = vector is not null ? Score(vector) : untrained ??= Score(initial);
+            perOwner.Add(owned.Scores);
+            if (owned.Test is not null) tests.Add(owned.Test);
         }
         var scores = clients.Select((c, i) => new ClientScore(c.ClientId,
             perOwner.Average(s => s[i].Loss), perOwner.Average(s => s[i].Accuracy), c.HeldOut.Count)).ToList();

@@ -129,6 +129,8 @@ public class CliErrorTests : IClassFixture<CliErrorTests.TinyModelFixture>
     [InlineData("score")]
     [InlineData("simulate")]
     [InlineData("demo")]
+    [InlineData("partition")]
+    [InlineData("report")]
     public void EveryVerbHasHelp(params string[] verb)
     {
         var result = CliProcess.Run([.. verb, "--help"]);
