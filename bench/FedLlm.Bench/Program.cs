@@ -6,6 +6,8 @@ using FedLlm.Bench;
 var suites = new Dictionary<string, Func<string[], JsonObject>>
 {
     ["runtime"] = RuntimeBenchmark.Run,
+    ["rounds"] = RoundsBenchmark.Run,
+    [RoundsBenchmark.ChildSuite] = RoundsBenchmark.RunOne,
 };
 string name = args.Length > 0 ? args[0] : "runtime";
 if (!suites.TryGetValue(name, out var suite))
