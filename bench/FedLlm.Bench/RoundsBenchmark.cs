@@ -2,11 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using FedLlm.Data.Demo;
-using FedLlm.Data.Model;
 using FedLlm.Federation.Client;
 using FedLlm.Federation.Demo;
 using FedLlm.Federation.Engine;
-using FedLlm.Federation.Randomness;
 using FedLlm.Federation.Simulation;
 using FedLlm.Federation.Splits;
 using FedLlm.Models;
@@ -25,8 +23,7 @@ public static class RoundsBenchmark
     public const string ChildSuite = "rounds-one";
     private static readonly int[] DefaultSizes = [10, 100, 747];
     private const int ClientsPerRound = 10;
-    private const int Rounds = 3;
-    private const double RecordsPerClient = 9_508.0 / 747; // Fed-ChatbotPA: 9,508 samples over 747 clients
+    private const int Rounds = 4;
 
     /// <summary>Parent: one child process per size, collected into one document. Args: optional sizes.</summary>
     public static JsonObject Run(string[] args)
@@ -93,7 +90,7 @@ public static class RoundsBenchmark
             Rounds = Rounds,
         };
 
-        var data = SimulationData.Prepare(config, SkewedRecords(clients, (int)Math.Round(clients * RecordsPerClient), seed: 747));
+        var data = SimulationData.Prepare(config, SyntheticFederation.SkewedRecords(clients, (int)Math.Round(clients * SyntheticFederation.BenchRecordsPerClient), seed: 747));
         var summary = SplitSummary.Create(data.Split);
         using var model = PretrainedModel.Load(modelDirectory);
         long baselineRss = ProcessMemory.PeakResidentBytes();
@@ -126,16 +123,6 @@ public static class RoundsBenchmark
             ["client_state_files"] = Directory.GetFiles(result.Run.ClientStateDirectory, "*", SearchOption.AllDirectories).Length,
             ["peer_all_adapters_in_memory_bytes"] = clients * adapterBytes,
         };
-    }
-
-    /// <summary>Every client gets one record; the rest go to clients with a Zipf-like skew (few large, many with one or two).</summary>
-    public static IReadOnlyList<InstructionExample> SkewedRecords(int clients, int records, ulong seed)
-    {
-        var rng = new Xoshiro256StarStar(seed);
-        var owner = Enumerable.Range(0, clients).ToList();
-        for (int extra = clients; extra < records; extra++) owner.Add((int)(clients * Math.Pow(rng.NextDouble(), 3)));
-        return [.. DemoTasks.Generate(owner.Count, seed).Select((e, i) =>
-            e with { Metadata = e.Metadata with { ClientId = string.Create(CultureInfo.InvariantCulture, $"user-{owner[i]:D4}") } })];
     }
 
     private static double Median(IEnumerable<double> values)

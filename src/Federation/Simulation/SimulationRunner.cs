@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using FedLlm.Data.Model;
 using FedLlm.Data.Templates;
 using FedLlm.Evaluation.Accuracy;
@@ -182,7 +183,7 @@ public sealed class SimulationRunner
         return new SimulationResult(run, global, scores, baseScores, test);
     }
 
-    private static bool IsEvaluation(System.Text.Json.Nodes.JsonObject line, string model) =>
+    private static bool IsEvaluation(JsonObject line, string model) =>
         line["type"]?.GetValue<string>() == RunMetrics.EvaluationType && RunMetrics.ModelOf(line) == model;
 
     /// <summary>

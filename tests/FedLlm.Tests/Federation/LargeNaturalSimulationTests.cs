@@ -1,6 +1,4 @@
-using FedLlm.Data.Demo;
-using FedLlm.Data.Model;
-using FedLlm.Federation.Randomness;
+using FedLlm.Federation.Demo;
 using FedLlm.Federation.Simulation;
 using FedLlm.Tests.Infrastructure;
 
@@ -11,16 +9,6 @@ namespace FedLlm.Tests.Federation;
 public class LargeNaturalSimulationTests(TinySimulationModel tiny)
 {
     private const int Clients = 747;
-
-    /// <summary>Every client gets one record, the rest go to clients with a Zipf-like skew (Fed-ChatbotPA is 13 ± 21 per client).</summary>
-    public static IReadOnlyList<InstructionExample> SkewedRecords(int clients, int records, ulong seed)
-    {
-        var rng = new Xoshiro256StarStar(seed);
-        var owner = Enumerable.Range(0, clients).ToList();
-        for (int extra = clients; extra < records; extra++) owner.Add((int)(clients * Math.Pow(rng.NextDouble(), 3)));
-        var examples = DemoTasks.Generate(records, seed);
-        return [.. examples.Select((e, i) => e with { Metadata = e.Metadata with { ClientId = $"user-{owner[i]:D4}" } })];
-    }
 
     [Fact]
     public async Task SevenHundredFortySevenClientsRunARoundWithStateOnlyForTheSampled()
@@ -33,7 +21,7 @@ public class LargeNaturalSimulationTests(TinySimulationModel tiny)
             Data = tiny.Config(temp.Path, "scaffold", "x").Data with { HeldOutFraction = 0, MaxAccuracyExamplesPerClient = 0 },
         };
         using var model = tiny.Load();
-        var data = SimulationData.Prepare(config, SkewedRecords(Clients, 2_000, 747));
+        var data = SimulationData.Prepare(config, SyntheticFederation.SkewedRecords(Clients, 2_000, 747));
         Assert.Equal(Clients, data.Split.ClientCount);
         var result = await new SimulationRunner(config, model, data).RunAsync(resume: false);
 
