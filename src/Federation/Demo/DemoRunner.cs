@@ -56,14 +56,25 @@ public sealed class DemoRunner(string outputDirectory, string cacheDirectory, IS
                 model, examples, observer).RunAsync(resume: false, evaluateBase: false, cancellation);
         }
 
-        // The local-only scores join the federated run's metrics so its report (and `fedllm report`) compares all three.
-        federated.Run.AppendMetrics(RunMetrics.Evaluation(Config(outputDirectory, "local", "demo-local").Rounds - 1,
-            RunMetrics.LocalOnlyModel, local.FinalScores, local.FinalTest));
-        string report = RunReport.Write(federated.Run);
+        string report = WriteComparisonReport(federated, local);
 
         var split = Splits.ClientSplit.Load(federated.Run.SplitFile);
         var rows = federated.FinalScores.Select((f, i) => new DemoRow(
             split.NameOf(f.ClientId), f.Examples, federated.BaseScores![i], local.FinalScores[i], f)).ToList();
         return new DemoReport(rows, federated.Run.Path, local.Run.Path, baseModel, clock.Elapsed, report);
+    }
+
+    /// <summary>
+    /// Adds the local-only run's final scores to the federated run's metrics, so its report (and a later
+    /// <c>fedllm report</c>) shows base, local-only and federated side by side; returns the report's path.
+    /// </summary>
+    public static string WriteComparisonReport(SimulationResult federated, SimulationResult local)
+    {
+        ArgumentNullException.ThrowIfNull(federated);
+        ArgumentNullException.ThrowIfNull(local);
+        int round = local.Run.ReadMetrics().Where(m => m["type"]?.GetValue<string>() == RunMetrics.RoundType)
+            .Select(m => m["round"]!.GetValue<int>()).DefaultIfEmpty(0).Max();
+        federated.Run.AppendMetrics(RunMetrics.Evaluation(round, RunMetrics.LocalOnlyModel, local.FinalScores, local.FinalTest));
+        return RunReport.Write(federated.Run);
     }
 }

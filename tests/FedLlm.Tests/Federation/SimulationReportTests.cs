@@ -40,4 +40,25 @@ public partial class SimulationReportTests(TinySimulationModel tiny)
         Assert.Equal(report, File.ReadAllText(result.ReportFile));
         Assert.All(images, image => Assert.True(File.Exists(result.Run.File(image))));
     }
+
+    [Fact]
+    public async Task DemoStyleReportComparesBaseLocalOnlyAndFederatedPerClient()
+    {
+        using var temp = new TempDirectory();
+        SimulationResult federated, local;
+        var federatedConfig = tiny.Config(temp.Path, "fedavg", "federated") with { EvaluateEvery = 0 };
+        using (var model = tiny.Load())
+            federated = await new SimulationRunner(federatedConfig, model, TinySimulationModel.Examples(federatedConfig)).RunAsync(resume: false, evaluateBase: true);
+        var localConfig = tiny.Config(temp.Path, "local", "local") with { EvaluateEvery = 0 };
+        using (var model = tiny.Load())
+            local = await new SimulationRunner(localConfig, model, TinySimulationModel.Examples(localConfig)).RunAsync(resume: false);
+
+        string path = FedLlm.Federation.Demo.DemoRunner.WriteComparisonReport(federated, local);
+        Assert.Equal(federated.ReportFile, path);
+        string report = File.ReadAllText(path);
+        Assert.Contains("| client | name | held-out | base loss | base accuracy | local-only loss | local-only accuracy | global loss | global accuracy |", report);
+        var localLine = federated.Run.ReadMetrics().Last();
+        Assert.Equal(RunMetrics.LocalOnlyModel, RunMetrics.ModelOf(localLine));
+        Assert.Equal(local.FinalScores, RunMetrics.Scores(localLine));
+    }
 }
