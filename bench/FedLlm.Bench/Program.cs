@@ -10,6 +10,8 @@ var suites = new Dictionary<string, Func<string[], JsonObject>>
     ["transport"] = TransportBenchmark.Run,
     ["dpsgd"] = DpSgdBenchmark.Run,
     ["encryption"] = EncryptionBenchmark.Run,
+    ["rounds"] = RoundsBenchmark.Run,
+    [RoundsBenchmark.ChildSuite] = RoundsBenchmark.RunOne,
 };
 string name = args.Length > 0 ? args[0] : "runtime";
 if (!suites.TryGetValue(name, out var suite))

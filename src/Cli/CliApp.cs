@@ -29,6 +29,8 @@ public static class CliApp
         root.Add(ClientCommand.Build());
         root.Add(CertsCommand.Build());
         root.Add(PrivacyCommand.Build());
+        root.Add(PartitionCommand.Build());
+        root.Add(ReportCommand.Build());
         // With no verb, fedllm runs the built-in demo (the README's main command).
         root.Add(DemoCommand.Output);
         root.Add(DemoCommand.Cache);

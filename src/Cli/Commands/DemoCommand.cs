@@ -65,6 +65,7 @@ public static class DemoCommand
         Console.Out.WriteLine($"Federated run (global adapter, metrics, split): {report.FederatedRun}");
         Console.Out.WriteLine($"Local-only run: {report.LocalRun}");
         Console.Out.WriteLine($"Base model: {report.BaseModel}");
+        Console.Out.WriteLine($"Report: {report.ReportFile}");
         Console.Out.WriteLine($"Done in {report.Elapsed.TotalSeconds:F0}s.");
     }
 

@@ -24,31 +24,23 @@ public static class SimulateCommand
         command.Add(resume);
         command.SetAction(async (parse, cancellation) =>
         {
-            SimulationConfig simulation;
-            if (parse.GetValue(resume) is { } runDir)
-            {
-                string saved = Path.Combine(runDir.FullName, "config.json");
-                if (!File.Exists(saved)) throw new FileNotFoundException($"{runDir.FullName}: not a run folder (config.json missing)", saved);
-                simulation = SimulationConfigJson.FromJson(File.ReadAllText(saved));
-            }
-            else
-            {
-                // A deployment config (with server:/client: sections) simulates as is: the same run, in one process.
-                simulation = ConfigLoader.Load<SimulationConfig>(parse.GetValue(config)?.FullName, Overrides(parse, set, onBadRow), "server", "client");
-            }
-            var problems = simulation.Validate();
-            if (problems.Count > 0) throw new ArgumentException("invalid config: " + string.Join("; ", problems));
+            var runDir = parse.GetValue(resume);
+            // A deployment config (with server:/client: sections) simulates as is: the same run, in one process.
+            var simulation = runDir is not null ? SavedConfig(runDir)
+                : ConfigLoader.Load<SimulationConfig>(parse.GetValue(config)?.FullName, Overrides(parse, set, onBadRow), "server", "client");
 
+            // Everything that can be checked without the model is checked first: config, data, split, strategy vs clients.
+            var data = PrepareData(simulation);
             using var model = PretrainedModel.Load(simulation.Model.Path
                 ?? throw new ArgumentException("model.path is required (create one with `fedllm init` or `fedllm convert`)"),
                 ModelOptions.ParseDType(simulation.Model.DType));
-            var examples = LoadExamples(simulation.Data);
             var observer = new ConsoleSimulationObserver();
-            var result = await new SimulationRunner(simulation, model, examples, observer)
-                .RunAsync(resume: parse.GetValue(resume) is not null, evaluateBase: false, cancellation);
+            var result = await new SimulationRunner(simulation, model, data, observer)
+                .RunAsync(resume: runDir is not null, evaluateBase: false, cancellation);
             ConsoleOutput.Info($"Run folder: {result.Run.Path}");
             ConsoleOutput.Info($"Global adapter (PEFT format): {result.Run.FinalAdapterDirectory}");
             ConsoleOutput.Info($"Metrics: {result.Run.MetricsFile}");
+            ConsoleOutput.Info($"Report: {result.ReportFile}");
             return 0;
         });
         return command;
@@ -66,6 +58,24 @@ public static class SimulateCommand
         var overrides = new List<string>(ConfigFlags.Collect(parse, set));
         if (parse.GetValue(onBadRow) is { } policy) overrides.Add("data.on_bad_row=" + policy);
         return overrides;
+    }
+
+    /// <summary>The config saved in a run folder, pointed back at that folder wherever it now lives.</summary>
+    private static SimulationConfig SavedConfig(DirectoryInfo runDir)
+    {
+        string saved = Path.Combine(runDir.FullName, "config.json");
+        if (!File.Exists(saved)) throw new FileNotFoundException($"{runDir.FullName}: not a run folder (config.json missing)", saved);
+        var simulation = SimulationConfigJson.FromJson(File.ReadAllText(saved));
+        return simulation with { OutputDirectory = runDir.Parent?.FullName ?? ".", Name = runDir.Name };
+    }
+
+    /// <summary>Validates the config, loads the records (and the global test file) and splits them: no model needed.</summary>
+    internal static SimulationData PrepareData(SimulationConfig simulation)
+    {
+        simulation.ThrowIfInvalid();
+        var examples = LoadExamples(simulation.Data);
+        var test = simulation.Data.TestPath is null ? null : LoadExamples(simulation.Data with { Path = simulation.Data.TestPath });
+        return SimulationData.Prepare(simulation, examples, test);
     }
 
     internal static IReadOnlyList<InstructionExample> LoadExamples(DataSection data)

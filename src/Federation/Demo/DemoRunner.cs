@@ -1,5 +1,6 @@
 using FedLlm.Data.Demo;
 using FedLlm.Federation.Client;
+using FedLlm.Federation.Reporting;
 using FedLlm.Federation.Simulation;
 using FedLlm.Models;
 
@@ -8,7 +9,8 @@ namespace FedLlm.Federation.Demo;
 /// <summary>One row of the demo's comparison: a client's held-out data scored by three models.</summary>
 public sealed record DemoRow(string Client, int Examples, ClientScore Base, ClientScore LocalAverage, ClientScore Federated);
 
-public sealed record DemoReport(IReadOnlyList<DemoRow> Rows, string FederatedRun, string LocalRun, string BaseModel, TimeSpan Elapsed);
+/// <param name="ReportFile">The federated run's report.md, with the base and local-only columns next to FedAvg.</param>
+public sealed record DemoReport(IReadOnlyList<DemoRow> Rows, string FederatedRun, string LocalRun, string BaseModel, TimeSpan Elapsed, string ReportFile);
 
 /// <summary>
 /// The built-in demo: a tiny base model (built once and cached), the seven demo tasks skewed across eight clients by a
@@ -54,9 +56,25 @@ public sealed class DemoRunner(string outputDirectory, string cacheDirectory, IS
                 model, examples, observer).RunAsync(resume: false, evaluateBase: false, cancellation);
         }
 
+        string report = WriteComparisonReport(federated, local);
+
         var split = Splits.ClientSplit.Load(federated.Run.SplitFile);
         var rows = federated.FinalScores.Select((f, i) => new DemoRow(
             split.NameOf(f.ClientId), f.Examples, federated.BaseScores![i], local.FinalScores[i], f)).ToList();
-        return new DemoReport(rows, federated.Run.Path, local.Run.Path, baseModel, clock.Elapsed);
+        return new DemoReport(rows, federated.Run.Path, local.Run.Path, baseModel, clock.Elapsed, report);
+    }
+
+    /// <summary>
+    /// Adds the local-only run's final scores to the federated run's metrics, so its report (and a later
+    /// <c>fedllm report</c>) shows base, local-only and federated side by side; returns the report's path.
+    /// </summary>
+    public static string WriteComparisonReport(SimulationResult federated, SimulationResult local)
+    {
+        ArgumentNullException.ThrowIfNull(federated);
+        ArgumentNullException.ThrowIfNull(local);
+        int round = local.Run.ReadMetrics().Where(m => m["type"]?.GetValue<string>() == RunMetrics.RoundType)
+            .Select(m => m["round"]!.GetValue<int>()).DefaultIfEmpty(0).Max();
+        federated.Run.AppendMetrics(RunMetrics.Evaluation(round, RunMetrics.LocalOnlyModel, local.FinalScores, local.FinalTest));
+        return RunReport.Write(federated.Run);
     }
 }

@@ -27,6 +27,9 @@ public static class FederatedDataset
         return clients;
     }
 
+    /// <summary>The values of an example field (category, client, language) of every record; null where a record has none.</summary>
+    public static IReadOnlyList<string?> FieldValues(IReadOnlyList<InstructionExample> examples, string field) => Field(examples, field, required: false);
+
     /// <summary>The metadata field a split groups by; a missing value is an error that names the record.</summary>
     private static List<string?> Field(IReadOnlyList<InstructionExample> examples, string field, bool required)
     {
@@ -42,7 +45,8 @@ public static class FederatedDataset
                 _ => throw new ArgumentException($"split.field '{field}' is not a known example field (valid: category, client, language)"),
             };
             if (required && value is null)
-                throw new ArgumentException($"record {i} has no '{field}' value, which the split needs (map a column to it with the data column mapping)");
+                throw new ArgumentException($"{examples[i].Metadata.Source ?? $"record {i}"} has no '{field}' value (split.field), which the split needs " +
+                                            "(give the records that field, e.g. a client_id column, or map a column to it)");
             values.Add(value);
         }
         return values;

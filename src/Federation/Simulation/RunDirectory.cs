@@ -21,6 +21,7 @@ public sealed class RunDirectory(string path)
     public string ClientStateDirectory => File("client-state");
     public string CheckpointsDirectory => File("checkpoints");
     public string FinalAdapterDirectory => File("adapter");
+    public string ReportFile => File("report.md");
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
@@ -50,19 +51,30 @@ public sealed class RunDirectory(string path)
         return null;
     }
 
-    /// <summary>Truncates metrics written after <paramref name="round"/> (by an interrupted round) so resumed metrics do not repeat.</summary>
+    /// <summary>
+    /// Truncates metrics written after <paramref name="round"/> (by an interrupted round) so resumed metrics do not repeat.
+    /// A line cut short by the kill is dropped too.
+    /// </summary>
     public void TruncateMetricsAfter(int round)
     {
         if (!System.IO.File.Exists(MetricsFile)) return;
-        var kept = System.IO.File.ReadAllLines(MetricsFile)
-            .Where(line => JsonNode.Parse(line)?["round"]?.GetValue<int>() is int r && r <= round)
-            .ToList();
+        var kept = ReadMetrics().Where(m => m["round"]?.GetValue<int>() is int r && r <= round).Select(m => m.ToJsonString()).ToList();
         System.IO.File.WriteAllLines(MetricsFile, kept);
     }
 
-    public IEnumerable<JsonObject> ReadMetrics() => System.IO.File.Exists(MetricsFile)
-        ? System.IO.File.ReadLines(MetricsFile).Select(l => (JsonObject)JsonNode.Parse(l)!)
-        : [];
+    /// <summary>The metrics lines in order; a line that is not a complete JSON object (a write cut short by a kill) is skipped.</summary>
+    public IEnumerable<JsonObject> ReadMetrics()
+    {
+        if (!System.IO.File.Exists(MetricsFile)) yield break;
+        foreach (string line in System.IO.File.ReadLines(MetricsFile))
+        {
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            JsonObject? record;
+            try { record = JsonNode.Parse(line) as JsonObject; }
+            catch (JsonException) { continue; }
+            if (record is not null) yield return record;
+        }
+    }
 
     public void WriteJson(string file, JsonNode node) =>
         System.IO.File.WriteAllText(File(file), node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));

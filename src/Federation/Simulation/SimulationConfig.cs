@@ -1,5 +1,7 @@
+using System.Globalization;
 using FedLlm.Data.Loading;
 using FedLlm.Federation.Client;
+using FedLlm.Federation.Splits;
 using FedLlm.Federation.Strategies;
 
 namespace FedLlm.Federation.Simulation;
@@ -31,27 +33,50 @@ public sealed record SimulationConfig
 
     public string RunDirectory => Path.Combine(OutputDirectory, Name);
 
-    /// <summary>Every problem with the config, found before any training starts.</summary>
+    /// <summary>
+    /// Every problem the config shows on its own, found before any data or model loads. Problems that need the data
+    /// (a natural split's client count, a missing split field) are found by <see cref="SimulationData.Prepare"/>.
+    /// </summary>
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
         if (Rounds <= 0) problems.Add($"rounds must be positive, got {Rounds}");
+        if (EvaluateEvery < 0) problems.Add($"evaluate_every must be >= 0, got {EvaluateEvery}");
+        if (CheckpointEvery < 0) problems.Add($"checkpoint_every must be >= 0, got {CheckpointEvery}");
+        if (SaveAdapterEvery < 0) problems.Add($"save_adapter_every must be >= 0, got {SaveAdapterEvery}");
         if (Model.Path is null && Model.Preset is null) problems.Add("model: give a path or a preset");
-        if (Split.Clients <= 0) problems.Add($"split.clients must be positive, got {Split.Clients}");
-        if (Split.Method is "dirichlet" or "quantity-dirichlet" && Split.Alpha <= 0)
-            problems.Add($"split.alpha must be > 0 for a Dirichlet split, got {Split.Alpha}");
-        if (Split.Method == "natural" && string.IsNullOrEmpty(Split.Field))
+        bool natural = Split.Method == SplitMethods.Natural;
+        if (!natural && Split.Clients <= 0) problems.Add($"split.clients must be positive, got {Split.Clients}");
+        if (Split.Method is SplitMethods.DirichletLabel or SplitMethods.QuantityDirichlet && !(Split.Alpha > 0))
+            problems.Add($"split.alpha must be > 0 for a Dirichlet split, got {Split.Alpha.ToString(CultureInfo.InvariantCulture)}");
+        if (natural && string.IsNullOrEmpty(Split.Field))
             problems.Add("split.field is required for a natural split (e.g. client or language)");
+        if (Split.Method is not (SplitMethods.Iid or SplitMethods.DirichletLabel or SplitMethods.QuantityDirichlet or SplitMethods.Natural))
+            problems.Add($"split.method '{Split.Method}' is unknown (valid: {SplitMethods.Iid}, {SplitMethods.DirichletLabel}, {SplitMethods.QuantityDirichlet}, {SplitMethods.Natural})");
         if (Data.HeldOutFraction is < 0 or >= 1) problems.Add($"data.held_out_fraction must be in [0, 1), got {Data.HeldOutFraction}");
         try { BadRowPolicyNames.Parse(Data.OnBadRow, "data.on_bad_row"); }
         catch (ArgumentException e) { problems.Add(e.Message); }
+        if (Data.TestFraction is < 0 or >= 1) problems.Add($"data.test_fraction must be in [0, 1), got {Data.TestFraction}");
+        if (Data.TestPath is not null && Data.TestFraction > 0) problems.Add("give data.test_path or data.test_fraction, not both");
+        if (Data.MaxTestAccuracyExamples < 0) problems.Add($"data.max_test_accuracy_examples must be >= 0, got {Data.MaxTestAccuracyExamples}");
+        if (Strategy.Schedule is not ("cosine" or "constant"))
+            problems.Add($"strategy.schedule '{Strategy.Schedule}' is unknown (valid: cosine, constant)");
         if (Local.LocalSteps <= 0) problems.Add($"local.local_steps must be positive, got {Local.LocalSteps}");
-        if (Strategy.ClientsPerRound is int k && k > Split.Clients)
-            problems.Add($"strategy.clients_per_round ({k}) is larger than the number of clients ({Split.Clients})");
-        problems.AddRange(StrategyFactory.Validate(Strategy.ToOptions(Split.Clients, Rounds)));
+        if (!natural && Strategy.ClientsPerRound is int k && k > Split.Clients && Split.Clients > 0)
+            problems.Add($"strategy.clients_per_round ({k}) is larger than the number of clients (split.clients = {Split.Clients})");
+        // The k <= N check above names the config keys; a natural split's N is known only once the data is split.
+        int federationSize = natural ? int.MaxValue : Math.Max(Split.Clients, Strategy.ClientsPerRound ?? 1);
+        problems.AddRange(StrategyFactory.Validate(Strategy.ToOptions(federationSize, Math.Max(1, Rounds))).Select(p => "strategy: " + p));
         problems.AddRange(Privacy.Validate(this));
         problems.AddRange(Encryption.Validate(Strategy.Algorithm, Strategy.ClientsPerRound ?? Split.Clients)); // encryption
         return problems;
+    }
+
+    /// <summary>Throws one exception listing every problem of <see cref="Validate"/>.</summary>
+    public void ThrowIfInvalid()
+    {
+        var problems = Validate();
+        if (problems.Count > 0) throw new ArgumentException("invalid config: " + string.Join("; ", problems));
     }
 }
 
@@ -76,6 +101,12 @@ public sealed record DataSection
     public string OnBadRow { get; init; } = BadRowPolicyNames.Skip;
     /// <summary>Cap on held-out examples per client used for accuracy (generation is the slow part).</summary>
     public int MaxAccuracyExamplesPerClient { get; init; } = 16;
+    /// <summary>Optional global test set file (same format rules as <see cref="Path"/>), scored at every evaluation.</summary>
+    public string? TestPath { get; init; }
+    /// <summary>Instead of a file: this fraction of the pooled records is set aside as the global test set before the split.</summary>
+    public double TestFraction { get; init; }
+    /// <summary>Cap on global test examples used for accuracy (only examples with a reference answer count).</summary>
+    public int MaxTestAccuracyExamples { get; init; } = 64;
 }
 
 public sealed record SplitSection

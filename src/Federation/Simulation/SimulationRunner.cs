@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using FedLlm.Data.Model;
 using FedLlm.Data.Templates;
@@ -6,6 +5,7 @@ using FedLlm.Evaluation.Accuracy;
 using FedLlm.Federation.Client;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Privacy;
+using FedLlm.Federation.Reporting;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models;
 using FedLlm.Models.Lora;
@@ -22,59 +22,81 @@ public interface ISimulationObserver
 }
 
 /// <summary>What a finished run produced.</summary>
-public sealed record SimulationResult(RunDirectory Run, float[] Global, IReadOnlyList<ClientScore> FinalScores, IReadOnlyList<ClientScore>? BaseScores);
+public sealed record SimulationResult(
+    RunDirectory Run, float[] Global, IReadOnlyList<ClientScore> FinalScores, IReadOnlyList<ClientScore>? BaseScores, TestScore? FinalTest)
+{
+    public string ReportFile => Run.ReportFile;
+}
 
 /// <summary>
 /// N clients in one process sharing one base model: each round the engine hands tasks to an in-process executor that
 /// loads the task's weights into the shared adapters and trains. Per-client state lives on disk. Every round is
 /// checkpointed; a resumed run continues from the newest complete checkpoint and ends bit-identical to an uninterrupted one.
 /// </summary>
-public sealed class SimulationRunner(SimulationConfig config, PretrainedModel model, IReadOnlyList<InstructionExample> examples, ISimulationObserver? observer = null)
+public sealed class SimulationRunner
 {
     public const string LocalWeightsKey = "local.weights";
 
-    private readonly ISimulationObserver _observer = observer ?? new SilentObserver();
+    private readonly SimulationConfig _config;
+    private readonly PretrainedModel _model;
+    private readonly IReadOnlyList<InstructionExample>? _examples;
+    private readonly SimulationData? _data;
+    private readonly ISimulationObserver _observer;
 
+    /// <summary>A run over <paramref name="examples"/>, split as the config says (no global test file).</summary>
+    public SimulationRunner(SimulationConfig config, PretrainedModel model, IReadOnlyList<InstructionExample> examples, ISimulationObserver? observer = null)
+    {
+        _config = config ?? throw new ArgumentNullException(nameof(config));
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _examples = examples ?? throw new ArgumentNullException(nameof(examples));
+        _observer = observer ?? new SilentObserver();
+    }
+
+    /// <summary>A run over data already prepared (and so checked) by <see cref="SimulationData.Prepare"/>.</summary>
+    public SimulationRunner(SimulationConfig config, PretrainedModel model, SimulationData data, ISimulationObserver? observer = null)
+    {
+        _config = config ?? throw new ArgumentNullException(nameof(config));
+        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _data = data ?? throw new ArgumentNullException(nameof(data));
+        _observer = observer ?? new SilentObserver();
+    }
+
+    /// <param name="resume">Continue from the run folder's newest complete checkpoint (a fresh start when there is none).</param>
     /// <param name="evaluateBase">Also score the base model (adapters off) on every client's held-out data before training.</param>
     public async Task<SimulationResult> RunAsync(bool resume, bool evaluateBase = false, CancellationToken cancellation = default)
     {
-        var problems = config.Validate();
-        if (problems.Count > 0) throw new ArgumentException("invalid simulation config: " + string.Join("; ", problems));
+        var config = _config;
+        var model = _model;
+        var data = _data ?? SimulationData.Prepare(config, _examples!);
 
         var run = new RunDirectory(config.RunDirectory);
-        var split = FederatedDataset.Split(examples, config.Split, config.Seed);
-        split.Save(run.SplitFile);
-        var rawClients = FederatedDataset.Assign(examples, split, config.Data.HeldOutFraction, config.Seed);
+        data.Split.Save(run.SplitFile);
+        var rawClients = data.Clients;
 
-        var template = TemplateRegistry.Get(config.Data.Template, endOfTurn: EndOfTurnFor(model));
-        int? bos = model.Tokenizer.AddBosByDefault ? model.BosTokenId : null;
-        var exampleTokenizer = new ExampleTokenizer(model.Tokenizer, template, config.Local.MaxSequenceLength, bos);
-        var clients = rawClients.Select(c => new ClientData(c.ClientId,
-            c.Train.Select(e => exampleTokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList(),
-            c.HeldOut.Select(e => exampleTokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList())).ToList();
+        var exampleTokenizer = RunSetup.CreateExampleTokenizer(model, config);
+        List<TokenizedExample> Tokenize(IEnumerable<InstructionExample> examples) =>
+            examples.Select(e => exampleTokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList();
+        var clients = rawClients.Select(c => new ClientData(c.ClientId, Tokenize(c.Train), Tokenize(c.HeldOut))).ToList();
         var empty = clients.FirstOrDefault(c => c.Train.Count == 0);
         if (empty is not null) throw new ArgumentException($"client {empty.ClientId} has no trainable examples after tokenization");
+        var globalTest = Tokenize(data.GlobalTest);
 
-        var adapters = LoraAdapterSet.Attach(model.Model, new LoraConfig
-        {
-            Rank = config.Lora.Rank,
-            Alpha = config.Lora.Alpha,
-            Dropout = config.Lora.Dropout,
-            TargetModules = LoraConfig.ParseTargets(config.Lora.Targets),
-            UseRsLora = config.Lora.UseRsLora,
-            BaseModelNameOrPath = model.Directory,
-        }, config.Seed);
+        var adapters = RunSetup.AttachAdapters(model, config);
         int padId = PadIdFor(model);
         var strategy = config.Privacy.Wrap(StrategyFactory.Create(config.Strategy.ToOptions(clients.Count, config.Rounds)), config, clients.Count);
         var state = new ClientStateStore(run.ClientStateDirectory);
         var trainer = new LocalClientTrainer(adapters, config.Local, state, padId, config.Seed, config.Privacy.ToDpSgdPlan(config));
-        var executor = new InProcessExecutor(trainer, clients.ToDictionary(c => c.ClientId));
-        var evaluation = new ClientEvaluation(model, adapters, new AnswerEvaluator(model, template), padId,
+        // The central baseline trains one virtual client on the union of every client's training data.
+        var executorClients = strategy.IsCentral
+            ? new Dictionary<int, ClientData> { [CentralStrategy.VirtualClientId] = new(CentralStrategy.VirtualClientId, clients.SelectMany(c => c.Train).ToList(), []) }
+            : clients.ToDictionary(c => c.ClientId);
+        var executor = new InProcessExecutor(trainer, executorClients);
+        var evaluation = new ClientEvaluation(model, adapters, new AnswerEvaluator(model, exampleTokenizer.Template), padId,
             config.Local.BatchSize, config.Data.MaxAccuracyExamplesPerClient);
 
-        var baseScores = evaluateBase ? evaluation.Evaluate(null, clients, rawClients) : null;
         float[] global = adapters.Flatten();
         int firstRound = 0;
+        bool resumed = false;
         if (resume && run.LatestCheckpoint() is var (doneRound, savedGlobal, strategyFile))
         {
             global = savedGlobal;
@@ -82,6 +104,7 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
             state.RollBackTo(doneRound);
             run.TruncateMetricsAfter(doneRound);
             firstRound = doneRound + 1;
+            resumed = true;
             _observer.Message($"Resuming after round {doneRound + 1} of {config.Rounds}.");
         }
         else
@@ -90,6 +113,19 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
             if (File.Exists(run.MetricsFile)) File.Delete(run.MetricsFile);
         }
         run.WriteJson("config.json", SimulationConfigJson.ToJson(config));
+
+        IReadOnlyList<ClientScore>? baseScores = null;
+        if (evaluateBase)
+        {
+            var saved = resumed ? run.ReadMetrics().LastOrDefault(m => IsEvaluation(m, RunMetrics.BaseModel)) : null;
+            if (saved is not null) baseScores = RunMetrics.Scores(saved);
+            else
+            {
+                baseScores = evaluation.Evaluate(null, clients, rawClients);
+                var baseTest = globalTest.Count > 0 ? evaluation.EvaluateTest(null, globalTest, data.GlobalTest, config.Data.MaxTestAccuracyExamples) : null;
+                run.AppendMetrics(RunMetrics.Evaluation(-1, RunMetrics.BaseModel, baseScores, baseTest));
+            }
+        }
 
         int currentRound = firstRound;
         // --- encryption: the engine (server) gets only the ciphertext aggregator; keys and the plaintext global stay client-side.
@@ -106,6 +142,7 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
             : null;
         IReadOnlyList<ClientScore> scores = [];
         int lastRound = firstRound - 1;
+        TestScore? test = null;
         for (int round = firstRound; round < config.Rounds; round++)
         {
             if (privacy is { RunBudgetExhausted: true }) break;
@@ -118,7 +155,7 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
                 foreach (var result in outcome.Accepted) state.Write(result.Update.ClientId, LocalWeightsKey, round, result.Update.Weights);
             var previousGlobal = global;
             global = encrypted?.FinishRound(outcome) ?? outcome.Global;
-            var roundRecord = RoundMetrics(outcome);
+            var roundRecord = RunMetrics.Round(outcome);
             privacy?.AddTo(roundRecord, outcome);
             encrypted?.AddMetrics(roundRecord, outcome, previousGlobal);
             run.AppendMetrics(roundRecord);
@@ -128,10 +165,14 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
             if (last && round < config.Rounds - 1) _observer.Message($"Privacy budget ε = {config.Privacy.TargetEpsilon} reached: stopping after round {round + 1}.");
             if (last || (config.EvaluateEvery > 0 && (round + 1) % config.EvaluateEvery == 0))
             {
-                scores = strategy.IsLocalOnly
-                    ? EvaluateLocal(evaluation, clients, rawClients, state, round)
-                    : evaluation.Evaluate(global, clients, rawClients);
-                run.AppendMetrics(EvaluationMetrics(round, scores));
+                if (strategy.IsLocalOnly)
+                    (scores, test) = EvaluateLocal(evaluation, clients, rawClients, state, round, global, globalTest, data.GlobalTest, config.Data.MaxTestAccuracyExamples);
+                else
+                {
+                    scores = evaluation.Evaluate(global, clients, rawClients);
+                    test = globalTest.Count > 0 ? evaluation.EvaluateTest(global, globalTest, data.GlobalTest, config.Data.MaxTestAccuracyExamples) : null;
+                }
+                run.AppendMetrics(RunMetrics.Evaluation(round, strategy.IsLocalOnly ? RunMetrics.LocalOnlyModel : RunMetrics.GlobalModel, scores, test));
                 _observer.Evaluated(round, scores);
             }
             if (last || (config.SaveAdapterEvery > 0 && (round + 1) % config.SaveAdapterEvery == 0))
@@ -152,16 +193,39 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
             run.AppendMetrics(privacy.Summary(lastRound, ClientEvaluation.Mean(scores).Loss, nonPrivate, stoppedEarly: lastRound < config.Rounds - 1));
         }
 
-        return new SimulationResult(run, global, scores, baseScores);
+        RunReport.Write(run);
+        return new SimulationResult(run, global, scores, baseScores, test);
     }
 
-    /// <summary>Local-only baseline: each client's own model on every client's held-out data, averaged over clients.</summary>
-    private static IReadOnlyList<ClientScore> EvaluateLocal(ClientEvaluation evaluation, IReadOnlyList<ClientData> clients,
-        IReadOnlyList<ClientExamples> raw, ClientStateStore state, int round)
+    private static bool IsEvaluation(JsonObject line, string model) =>
+        line["type"]?.GetValue<string>() == RunMetrics.EvaluationType && RunMetrics.ModelOf(line) == model;
+
+    /// <summary>
+    /// Local-only baseline: each client's own model on every client's held-out data (and on the global test set),
+    /// averaged over the owners.
+    /// </summary>
+    private static (IReadOnlyList<ClientScore> Scores, TestScore? Test) EvaluateLocal(ClientEvaluation evaluation, IReadOnlyList<ClientData> clients,
+        IReadOnlyList<ClientExamples> raw, ClientStateStore state, int round, float[] initial, IReadOnlyList<TokenizedExample> testTokens,
+        IReadOnlyList<InstructionExample> testRaw, int maxTestAccuracy)
     {
-        var perOwner = clients.Select(c => evaluation.Evaluate(state.Read(c.ClientId, LocalWeightsKey, round + 1), clients, raw)).ToList();
-        return clients.Select((c, i) => new ClientScore(c.ClientId,
+        var perOwner = new List<IReadOnlyList<ClientScore>>(clients.Count);
+        var tests = new List<TestScore>();
+        // Owners that never trained still hold the initial adapter: score it once and reuse it (O(trained · N), not O(N²)).
+        (IReadOnlyList<ClientScore> Scores, TestScore? Test)? untrained = null;
+        foreach (var owner in clients)
+        {
+            float[]? vector = state.Read(owner.ClientId, LocalWeightsKey, round + 1);
+            (IReadOnlyList<ClientScore> Scores, TestScore? Test) Score(float[] weights) =>
+                (evaluation.Evaluate(weights, clients, raw), testTokens.Count > 0 ? evaluation.EvaluateTest(weights, testTokens, testRaw, maxTestAccuracy) : null);
+            var owned = vector is not null ? Score(vector) : untrained ??= Score(initial);
+            perOwner.Add(owned.Scores);
+            if (owned.Test is not null) tests.Add(owned.Test);
+        }
+        var scores = clients.Select((c, i) => new ClientScore(c.ClientId,
             perOwner.Average(s => s[i].Loss), perOwner.Average(s => s[i].Accuracy), c.HeldOut.Count)).ToList();
+        TestScore? test = tests.Count == 0 ? null
+            : new TestScore(tests.Average(t => t.Loss), tests.Average(t => t.Accuracy), tests[0].Examples, tests[0].AccuracyExamples);
+        return (scores, test);
     }
 
     public static string? EndOfTurnFor(PretrainedModel model) =>
@@ -169,42 +233,6 @@ public sealed class SimulationRunner(SimulationConfig config, PretrainedModel mo
 
     public static int PadIdFor(PretrainedModel model) =>
         model.Tokenizer.PadId ?? model.Config.PadTokenId ?? model.Tokenizer.EosId ?? 0;
-
-    private static JsonObject RoundMetrics(RoundOutcome outcome) => new()
-    {
-        ["type"] = "round",
-        ["round"] = outcome.Round,
-        ["sampled"] = new JsonArray(outcome.Sampled.Select(id => (JsonNode)id).ToArray()),
-        ["train_loss"] = new JsonObject(outcome.Accepted.Select(r =>
-            KeyValuePair.Create(r.Update.ClientId.ToString(CultureInfo.InvariantCulture), double.IsNaN(r.Metrics.TrainLoss) ? null : (JsonNode?)r.Metrics.TrainLoss))),
-        ["mean_train_loss"] = outcome.Accepted.Count == 0 || outcome.Accepted.Any(r => double.IsNaN(r.Metrics.TrainLoss))
-            ? null : outcome.Accepted.Average(r => r.Metrics.TrainLoss),
-        ["rejected"] = new JsonArray(outcome.Rejected.Select(r => (JsonNode)new JsonObject { ["client"] = r.ClientId, ["reason"] = r.Reason }).ToArray()),
-        ["aggregate_update_norm"] = outcome.UpdateNorm,
-        ["bytes_down"] = outcome.BytesDown,
-        ["bytes_up"] = outcome.BytesUp,
-        ["seconds"] = outcome.Seconds,
-    };
-
-    private static JsonObject EvaluationMetrics(int round, IReadOnlyList<ClientScore> scores)
-    {
-        var (loss, accuracy) = ClientEvaluation.Mean(scores);
-        return new JsonObject
-        {
-            ["type"] = "evaluation",
-            ["round"] = round,
-            ["mean_held_out_loss"] = double.IsNaN(loss) ? null : loss,
-            ["mean_held_out_perplexity"] = double.IsNaN(loss) ? null : Math.Exp(loss),
-            ["mean_accuracy"] = double.IsNaN(accuracy) ? null : accuracy,
-            ["clients"] = new JsonArray(scores.Select(s => (JsonNode)new JsonObject
-            {
-                ["client"] = s.ClientId,
-                ["loss"] = double.IsNaN(s.Loss) ? null : s.Loss,
-                ["accuracy"] = double.IsNaN(s.Accuracy) ? null : s.Accuracy,
-                ["examples"] = s.Examples,
-            }).ToArray()),
-        };
-    }
 
     private sealed class SilentObserver : ISimulationObserver;
 }

@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using FedLlm.Federation.Engine;
+using FedLlm.Federation.Reporting;
 using FedLlm.Federation.Simulation;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
@@ -109,6 +110,7 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
         }
         adapters.Load(global);
         adapters.Save(run.FinalAdapterDirectory);
+        RunReport.Write(run);
         executor.Finish();
         // Give connected clients a moment to hear that the run is over before the listener closes.
         await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
@@ -167,18 +169,12 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
         return app;
     }
 
-    private static JsonObject RoundMetrics(RoundOutcome outcome, long wireDown, long wireUp) => new()
+    /// <summary>The simulation's round record plus what actually crossed the network.</summary>
+    private static JsonObject RoundMetrics(RoundOutcome outcome, long wireDown, long wireUp)
     {
-        ["type"] = "round",
-        ["round"] = outcome.Round,
-        ["sampled"] = new JsonArray(outcome.Sampled.Select(id => (JsonNode)id).ToArray()),
-        ["train_loss"] = new JsonObject(outcome.Accepted.Select(r =>
-            KeyValuePair.Create(r.Update.ClientId.ToString(CultureInfo.InvariantCulture), (JsonNode?)r.Metrics.TrainLoss))),
-        ["mean_train_loss"] = outcome.Accepted.Count == 0 ? null : outcome.Accepted.Average(r => r.Metrics.TrainLoss),
-        ["rejected"] = new JsonArray(outcome.Rejected.Select(r => (JsonNode)new JsonObject { ["client"] = r.ClientId, ["reason"] = r.Reason }).ToArray()),
-        ["aggregate_update_norm"] = outcome.UpdateNorm,
-        ["wire_bytes_down"] = wireDown,
-        ["wire_bytes_up"] = wireUp,
-        ["seconds"] = outcome.Seconds,
-    };
+        var record = RunMetrics.Round(outcome);
+        record["wire_bytes_down"] = wireDown;
+        record["wire_bytes_up"] = wireUp;
+        return record;
+    }
 }

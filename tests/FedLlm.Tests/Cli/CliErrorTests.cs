@@ -131,6 +131,8 @@ public class CliErrorTests : IClassFixture<CliErrorTests.TinyModelFixture>
     [InlineData("train")]
     [InlineData("export")]
     [InlineData("demo")]
+    [InlineData("partition")]
+    [InlineData("report")]
     public void EveryVerbHasHelp(params string[] verb)
     {
         var result = CliProcess.Run([.. verb, "--help"]);

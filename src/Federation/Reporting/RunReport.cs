@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using FedLlm.Evaluation.Reporting;
+using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Splits;
+
+namespace FedLlm.Federation.Reporting;
+
+/// <summary>
+/// <c>report.md</c> of a run folder, built only from its files (config.json, split.json, metrics.jsonl), so
+/// <c>fedllm report RUN_DIR</c> can regenerate it at any time: the config in brief, a summary, per-client held-out
+/// scores of every evaluated model (base, local-only, global) and PNG curves next to it.
+/// </summary>
+public static class RunReport
+{
+    public const string TrainLossPlot = "report-train-loss.png";
+    public const string HeldOutLossPlot = "report-held-out-loss.png";
+    public const string AccuracyPlot = "report-accuracy.png";
+    public const string BytesPlot = "report-bytes.png";
+
+    /// <summary>Model labels in the order the per-client table shows them.</summary>
+    private static readonly string[] ModelOrder = [RunMetrics.BaseModel, RunMetrics.LocalOnlyModel, RunMetrics.GlobalModel];
+
+    /// <summary>Writes report.md and its PNGs into the run folder; returns the report's path.</summary>
+    public static string Write(RunDirectory run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        if (!File.Exists(run.ConfigFile)) throw new FileNotFoundException($"{run.Path}: not a run folder (config.json missing)", run.ConfigFile);
+        var config = SimulationConfigJson.FromJson(File.ReadAllText(run.ConfigFile));
+        ClientSplit? split = File.Exists(run.SplitFile) ? ClientSplit.Load(run.SplitFile) : null;
+        var metrics = run.ReadMetrics().ToList();
+        var rounds = metrics.Where(m => Type(m) == RunMetrics.RoundType).ToList();
+        var evaluations = metrics.Where(m => Type(m) == RunMetrics.EvaluationType).ToList();
+
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"# Run report: {config.Name}\n\n");
+        text.Append(CultureInfo.InvariantCulture,
+            $"Algorithm **{config.Strategy.Algorithm}**, {split?.ClientCount.ToString(CultureInfo.InvariantCulture) ?? "?"} clients, " +
+            $"{rounds.Count} of {config.Rounds} rounds completed. Built from `metrics.jsonl`; regenerate with `fedllm report {run.Path}`.\n\n");
+        WriteConfig(text, config, split);
+        WriteSummary(text, rounds, evaluations);
+        WriteClientTable(text, evaluations, split);
+        WriteCurves(text, run, rounds, evaluations);
+        File.WriteAllText(run.ReportFile, text.ToString());
+        return run.ReportFile;
+    }
+
+    private static void WriteConfig(StringBuilder text, SimulationConfig c, ClientSplit? split)
+    {
+        string splitText = c.Split.Method switch
+        {
+            SplitMethods.Natural => $"natural by `{c.Split.Field}`",
+            SplitMethods.DirichletLabel => $"Dirichlet label skew on `{c.Split.Field}`, α = {F(c.Split.Alpha)}",
+            SplitMethods.QuantityDirichlet => $"Dirichlet quantity skew, α = {F(c.Split.Alpha)}",
+            _ => c.Split.Method,
+        };
+        if (split is not null)
+        {
+            var sizes = split.Sizes();
+            splitText += $"; {split.ClientCount} clients, {split.AssignedCount} records, {sizes.Min()}–{sizes.Max()} per client";
+        }
+        string perRound = c.Strategy.ClientsPerRound is int k ? k.ToString(CultureInfo.InvariantCulture)
+            : c.Strategy.ClientFraction is double f ? $"fraction {F(f)}" : "all";
+        string test = c.Data.TestPath is not null ? $"`{c.Data.TestPath}`" : c.Data.TestFraction > 0 ? $"{F(c.Data.TestFraction)} of the pooled records" : "none";
+        text.Append("## Configuration\n\n| setting | value |\n|---|---|\n");
+        Row(text, "model", c.Model.Path is not null ? $"`{c.Model.Path}`" : $"random `{c.Model.Preset}` preset");
+        Row(text, "data", (c.Data.Path is not null ? $"`{c.Data.Path}`" : $"built-in demo tasks ({c.Data.DemoRecords} records)") + $", template `{c.Data.Template}`");
+        Row(text, "split", splitText);
+        Row(text, "held-out fraction per client", F(c.Data.HeldOutFraction));
+        Row(text, "global test set", test);
+        Row(text, "strategy", $"`{c.Strategy.Algorithm}`, clients per round: {perRound}");
+        Row(text, "client learning rate", $"{F(c.Strategy.LearningRate)} → {F(c.Strategy.MinLearningRate)} ({c.Strategy.Schedule} over rounds)");
+        Row(text, "local training", $"{c.Local.LocalSteps} steps × batch {c.Local.BatchSize} × accumulation {c.Local.GradientAccumulationSteps}, " +
+                                    $"max length {c.Local.MaxSequenceLength}, clip {F(c.Local.MaxGradNorm)}");
+        Row(text, "LoRA", $"r = {c.Lora.Rank}, α = {F(c.Lora.Alpha)}, dropout {F(c.Lora.Dropout)}, targets `{c.Lora.Targets}`{(c.Lora.UseRsLora ? ", rsLoRA" : "")}");
+        Row(text, "seed", c.Seed.ToString(CultureInfo.InvariantCulture));
+        text.Append('\n');
+    }
+
+    private static void WriteSummary(StringBuilder text, IReadOnlyList<JsonObject> rounds, IReadOnlyList<JsonObject> evaluations)
+    {
+        text.Append("## Summary\n\n| measure | value |\n|---|---|\n");
+        var losses = rounds.Select(r => RunMetrics.Read(r["mean_train_loss"])).Where(double.IsFinite).ToList();
+        if (losses.Count > 0) Row(text, "mean train loss, first → last round", $"{F4(losses[0])} → {F4(losses[^1])}");
+        foreach (string model in ModelOrder)
+        {
+            var last = evaluations.LastOrDefault(e => RunMetrics.ModelOf(e) == model);
+            if (last is null) continue;
+            string when = model == RunMetrics.BaseModel ? "before training" : $"after round {last["round"]!.GetValue<int>() + 1}";
+            Row(text, $"{model}: mean held-out loss / perplexity / accuracy ({when})",
+                $"{F4(RunMetrics.Read(last["mean_held_out_loss"]))} / {F4(RunMetrics.Read(last["mean_held_out_perplexity"]))} / {P(RunMetrics.Read(last["mean_accuracy"]))}");
+            if (last["test"] is JsonObject t)
+                Row(text, $"{model}: global test loss / perplexity / accuracy ({t["examples"]} records)",
+                    $"{F4(RunMetrics.Read(t["loss"]))} / {F4(RunMetrics.Read(t["perplexity"]))} / {P(RunMetrics.Read(t["accuracy"]))}");
+        }
+        if (rounds.Count > 0)
+        {
+            var bytes = rounds.Select(Bytes).ToList();
+            Row(text, "bytes exchanged per round (mean) / in total", $"{Mib(bytes.Average())} / {Mib(bytes.Sum())}");
+            Row(text, "seconds per round (mean)", F(Math.Round(rounds.Average(r => RunMetrics.Read(r["seconds"])), 2)));
+            int rejected = rounds.Sum(r => (r["rejected"] as JsonArray)?.Count ?? 0);
+            Row(text, "rejected client updates", rejected.ToString(CultureInfo.InvariantCulture));
+        }
+        text.Append('\n');
+    }
+
+    private static void WriteClientTable(StringBuilder text, IReadOnlyList<JsonObject> evaluations, ClientSplit? split)
+    {
+        var columns = ModelOrder
+            .Select(model => (Model: model, Scores: evaluations.LastOrDefault(e => RunMetrics.ModelOf(e) == model) is { } e ? RunMetrics.Scores(e) : null))
+            .Where(c => c.Scores is not null)
+            .ToList();
+        if (columns.Count == 0) return;
+        text.Append("## Per-client held-out scores (latest evaluation of each model)\n\nLoss (lower is better) and exact-match accuracy (higher is better) on each client's own held-out records.\n\n");
+        text.Append("| client | name | held-out |");
+        foreach (var (model, _) in columns) text.Append(CultureInfo.InvariantCulture, $" {model} loss | {model} accuracy |");
+        text.Append("\n|---|---|---:|");
+        foreach (var _ in columns) text.Append("---:|---:|");
+        text.Append('\n');
+        var ids = columns[0].Scores!.Select(s => s.ClientId).ToList();
+        foreach (int id in ids)
+        {
+            string name = split is not null && id < split.ClientCount ? split.NameOf(id) : id.ToString(CultureInfo.InvariantCulture);
+            int examples = columns[0].Scores!.First(s => s.ClientId == id).Examples;
+            text.Append(CultureInfo.InvariantCulture, $"| {id} | {name.Replace("|", "\\|", StringComparison.Ordinal)} | {examples} |");
+            foreach (var (_, scores) in columns)
+            {
+                var score = scores!.FirstOrDefault(s => s.ClientId == id);
+                text.Append(CultureInfo.InvariantCulture, $" {F4(score?.Loss ?? double.NaN)} | {P(score?.Accuracy ?? double.NaN)} |");
+            }
+            text.Append('\n');
+        }
+        text.Append("| **mean** | | |");
+        foreach (var (_, scores) in columns)
+        {
+            var (loss, accuracy) = ClientEvaluation.Mean(scores!);
+            text.Append(CultureInfo.InvariantCulture, $" **{F4(loss)}** | **{P(accuracy)}** |");
+        }
+        text.Append("\n\n");
+    }
+
+    private static void WriteCurves(StringBuilder text, RunDirectory run, IReadOnlyList<JsonObject> rounds, IReadOnlyList<JsonObject> evaluations)
+    {
+        text.Append("## Curves\n\n");
+        if (rounds.Count > 0)
+        {
+            double[] x = [.. rounds.Select(r => r["round"]!.GetValue<int>() + 1.0)];
+            PlotWriter.Lines(run.File(TrainLossPlot), "Mean client training loss per round", "round", "loss",
+                [new PlotSeries("mean train loss", x, [.. rounds.Select(r => RunMetrics.Read(r["mean_train_loss"]))])]);
+            text.Append(CultureInfo.InvariantCulture, $"![Mean train loss per round]({TrainLossPlot})\n\n");
+        }
+        var trained = evaluations.Where(e => RunMetrics.ModelOf(e) != RunMetrics.BaseModel).ToList();
+        if (trained.Count > 0)
+        {
+            var lossSeries = new List<PlotSeries>();
+            var accuracySeries = new List<PlotSeries>();
+            foreach (var group in evaluations.GroupBy(RunMetrics.ModelOf))
+            {
+                // The base model is scored before round 1: it sits at round 0 of the curves.
+                double[] x = [.. group.Select(e => e["round"]!.GetValue<int>() + 1.0)];
+                lossSeries.Add(new PlotSeries($"{group.Key}: mean held-out loss", x, [.. group.Select(e => RunMetrics.Read(e["mean_held_out_loss"]))]));
+                accuracySeries.Add(new PlotSeries($"{group.Key}: mean held-out accuracy", x, [.. group.Select(e => RunMetrics.Read(e["mean_accuracy"]))]));
+                var tests = group.Where(e => e["test"] is JsonObject).ToList();
+                if (tests.Count == 0) continue;
+                double[] tx = [.. tests.Select(e => e["round"]!.GetValue<int>() + 1.0)];
+                lossSeries.Add(new PlotSeries($"{group.Key}: global test loss", tx, [.. tests.Select(e => RunMetrics.Read(e["test"]!["loss"]))]));
+                accuracySeries.Add(new PlotSeries($"{group.Key}: global test accuracy", tx, [.. tests.Select(e => RunMetrics.Read(e["test"]!["accuracy"]))]));
+            }
+            PlotWriter.Lines(run.File(HeldOutLossPlot), "Held-out loss per evaluation round", "round", "loss", lossSeries);
+            PlotWriter.Lines(run.File(AccuracyPlot), "Exact-match accuracy per evaluation round", "round", "accuracy", accuracySeries);
+            text.Append(CultureInfo.InvariantCulture, $"![Held-out loss per evaluation round]({HeldOutLossPlot})\n\n");
+            text.Append(CultureInfo.InvariantCulture, $"![Accuracy per evaluation round]({AccuracyPlot})\n\n");
+        }
+        if (rounds.Count > 0)
+        {
+            double[] x = [.. rounds.Select(r => r["round"]!.GetValue<int>() + 1.0)];
+            PlotWriter.Lines(run.File(BytesPlot), "Bytes exchanged per round", "round", "MiB",
+            [
+                new PlotSeries("server → clients", x, [.. rounds.Select(r => RunMetrics.Read(r["bytes_down"]) / (1 << 20))]),
+                new PlotSeries("clients → server", x, [.. rounds.Select(r => RunMetrics.Read(r["bytes_up"]) / (1 << 20))]),
+            ]);
+            text.Append(CultureInfo.InvariantCulture, $"![Bytes exchanged per round]({BytesPlot})\n");
+        }
+    }
+
+    private static string? Type(JsonObject line) => line["type"]?.GetValue<string>();
+
+    private static double Bytes(JsonObject round) => RunMetrics.Read(round["bytes_down"]) + RunMetrics.Read(round["bytes_up"]);
+
+    private static void Row(StringBuilder text, string key, string value) => text.Append(CultureInfo.InvariantCulture, $"| {key} | {value} |\n");
+
+    private static string F(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+
+    private static string F4(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "–";
+
+    private static string P(double value) => double.IsFinite(value) ? value.ToString("P1", CultureInfo.InvariantCulture) : "–";
+
+    private static string Mib(double bytes) => (bytes / (1 << 20)).ToString("F3", CultureInfo.InvariantCulture) + " MiB";
+}
