@@ -41,6 +41,7 @@ public static class RunReport
         WriteConfig(text, config, split);
         WriteSummary(text, rounds, evaluations);
         WriteClientTable(text, evaluations, split);
+        WritePrivacy(text, metrics.LastOrDefault(m => Type(m) == PrivacyType));
         WriteCurves(text, run, rounds, evaluations);
         File.WriteAllText(run.ReportFile, text.ToString());
         return run.ReportFile;
@@ -182,6 +183,28 @@ public static class RunReport
             ]);
             text.Append(CultureInfo.InvariantCulture, $"![Bytes exchanged per round]({BytesPlot})\n");
         }
+    }
+
+    private const string PrivacyType = "privacy";
+
+    /// <summary>The privacy spent (ε at δ) and what it cost in held-out loss against the run named in privacy.compare_with.</summary>
+    private static void WritePrivacy(StringBuilder text, JsonObject? privacy)
+    {
+        if (privacy is null) return;
+        string Value(string key) => privacy[key] is JsonValue v
+            ? (v.TryGetValue(out double d) ? F(d) : v.ToString())
+            : "–";
+        text.Append("## Privacy\n\n| measure | value |\n|---|---|\n");
+        Row(text, "mode", Value("privacy_mode"));
+        Row(text, "ε spent (whole run)", Value("epsilon"));
+        Row(text, "δ", Value("delta"));
+        Row(text, "noise multiplier σ", Value("noise_multiplier"));
+        Row(text, "clip norm", Value("clip_norm"));
+        Row(text, "stopped early (budget)", Value("stopped_early"));
+        Row(text, "final mean held-out loss", Value("final_mean_held_out_loss"));
+        Row(text, "non-private mean held-out loss", Value("non_private_mean_held_out_loss"));
+        Row(text, "utility loss (private − non-private)", Value("utility_loss"));
+        text.Append('\n');
     }
 
     private static string? Type(JsonObject line) => line["type"]?.GetValue<string>();

@@ -89,6 +89,12 @@ public class PrivateSimulationTests
         double plainLoss = summary["non_private_mean_held_out_loss"]!.GetValue<double>();
         Assert.Equal(privateLoss - plainLoss, summary["utility_loss"]!.GetValue<double>(), 1e-12);
         Assert.True(double.IsFinite(privateLoss) && double.IsFinite(plainLoss));
+
+        // The run report shows the ε spent and the utility cost.
+        string report = File.ReadAllText(Path.Combine(temp.Path, "runs", "dp-sgd", "report.md"));
+        Assert.Contains("## Privacy", report);
+        Assert.Contains($"| ε spent (whole run) | {epsilons[^1].ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} |", report);
+        Assert.Contains($"| utility loss (private − non-private) | {(privateLoss - plainLoss).ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} |", report);
     }
 
     [Fact]
