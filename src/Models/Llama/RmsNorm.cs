@@ -7,11 +7,13 @@ namespace FedLlm.Models.Llama;
 /// <summary>Root-mean-square layer norm, computed in fp32 whatever the weight dtype (as Hugging Face does).</summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
-    private readonly double _eps;
+    // Held for the module's lifetime: a Scalar made implicitly per call is freed only by its finaliser, which can run
+    // while libtorch still reads it ("Unknown scalar type" under GC pressure).
+    private readonly Scalar _eps;
 
     public RmsNorm(long size, double eps, ScalarType dtype) : base(nameof(RmsNorm))
     {
-        _eps = eps;
+        _eps = eps.ToScalar();
         Weight = new Parameter(ones(size, dtype: dtype), requires_grad: false);
         register_parameter("weight", Weight);
     }
@@ -25,5 +27,11 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         var variance = x.pow(2).mean([-1L], keepdim: true);
         var normalised = (x * (variance + _eps).rsqrt()).to(input.dtype);
         return (Weight * normalised).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _eps.Dispose();
+        base.Dispose(disposing);
     }
 }
