@@ -33,7 +33,8 @@ public sealed class RunDirectory(string path)
         writer.WriteLine(record.ToJsonString());
     }
 
-    public void WriteCheckpoint(int round, float[] global, ServerStrategy strategy)
+    /// <summary>Writes round <paramref name="round"/>'s checkpoint and returns its folder.</summary>
+    public string WriteCheckpoint(int round, float[] global, ServerStrategy strategy)
     {
         string folder = Directory.CreateDirectory(System.IO.Path.Combine(CheckpointsDirectory, Name(round))).FullName;
         VectorFile.Write(System.IO.Path.Combine(folder, "global.bin"), global);
@@ -41,6 +42,25 @@ public sealed class RunDirectory(string path)
         System.IO.File.WriteAllText(System.IO.Path.Combine(folder, CompleteMarker), round.ToString(CultureInfo.InvariantCulture));
         // Keep the two newest complete checkpoints: the newest may be mid-write when a kill arrives.
         foreach (var old in CompleteCheckpoints().Skip(2)) Directory.Delete(old.Folder, recursive: true);
+        return folder;
+    }
+
+    /// <summary>
+    /// Continues from the newest complete checkpoint: loads the strategy's state, drops metrics an interrupted round
+    /// wrote after it, and returns the finished round and its global vector; null when there is no checkpoint.
+    /// </summary>
+    public (int DoneRound, float[] Global)? RestoreLatest(ServerStrategy strategy)
+    {
+        if (LatestCheckpoint() is not var (round, global, strategyFile)) return null;
+        using (var stream = System.IO.File.OpenRead(strategyFile)) strategy.LoadState(stream);
+        TruncateMetricsAfter(round);
+        return (round, global);
+    }
+
+    /// <summary>A fresh start in this folder: metrics of any earlier attempt are removed.</summary>
+    public void StartFresh()
+    {
+        if (System.IO.File.Exists(MetricsFile)) System.IO.File.Delete(MetricsFile);
     }
 
     /// <summary>The newest complete checkpoint, or null when none exists.</summary>

@@ -97,12 +97,10 @@ public sealed class SimulationRunner
         float[] global = adapters.Flatten();
         int firstRound = 0;
         bool resumed = false;
-        if (resume && run.LatestCheckpoint() is var (doneRound, savedGlobal, strategyFile))
+        if (resume && run.RestoreLatest(strategy) is var (doneRound, savedGlobal))
         {
             global = savedGlobal;
-            using (var stream = File.OpenRead(strategyFile)) strategy.LoadState(stream);
             state.RollBackTo(doneRound);
-            run.TruncateMetricsAfter(doneRound);
             firstRound = doneRound + 1;
             resumed = true;
             _observer.Message($"Resuming after round {doneRound + 1} of {config.Rounds}.");
@@ -110,7 +108,7 @@ public sealed class SimulationRunner
         else
         {
             state.RollBackTo(-1);
-            if (File.Exists(run.MetricsFile)) File.Delete(run.MetricsFile);
+            run.StartFresh();
         }
         run.WriteJson("config.json", SimulationConfigJson.ToJson(config));
 
