@@ -3,6 +3,7 @@ using FedLlm.Cli.Configuration;
 using FedLlm.Cli.Output;
 using FedLlm.Federation.Simulation;
 using FedLlm.Models;
+using FedLlm.Transport;
 using FedLlm.Transport.Client;
 
 namespace FedLlm.Cli.Commands;
@@ -27,6 +28,8 @@ public static class ClientCommand
             if (parse.GetValue(insecure)) overrides.Add("client.insecure=true");
             var (run, client) = ConfigLoader.LoadWithSection<SimulationConfig, ClientSection>(parse.GetValue(config)!.FullName, overrides, "client", "server");
             if (run.Data.Path is null) throw new ArgumentException("data.path is required: a client trains on its own dataset file");
+            var problems = NetworkRunLimits.Problems(run);
+            if (problems.Count > 0) throw new ArgumentException("invalid client config: " + string.Join("; ", problems));
             var records = SimulateCommand.LoadExamples(run.Data);
             using var model = PretrainedModel.Load(run.Model.Path ?? throw new ArgumentException("model.path is required"), ModelOptions.ParseDType(run.Model.DType));
             var adapters = RunSetup.AttachAdapters(model, run);

@@ -38,7 +38,8 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
 
         int trainedRounds = 0;
         var backoff = FirstBackoff;
-        var lastContact = DateTimeOffset.UtcNow;
+        // When the current run of failed attempts began: a long wait inside FetchTask is contact, not silence.
+        DateTimeOffset? failingSince = null;
 
         while (true)
         {
@@ -51,10 +52,10 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
                         $"({join.ParameterCount}); use the same model and lora settings as the server");
                 work.Joined(join);
                 backoff = FirstBackoff;
+                failingSince = null;
                 while (true)
                 {
                     var task = await FetchAsync(client, headers, join.ClientId, cancellation);
-                    lastContact = DateTimeOffset.UtcNow;
                     if (task is null)
                     {
                         log($"the run is over; trained {trainedRounds} round(s)");
@@ -62,7 +63,6 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
                     }
                     var result = await Task.Run(() => work.Run(task, cancellation), cancellation);
                     var reply = await SubmitAsync(client, headers, task.Round, Corrupt(result), format, cancellation);
-                    lastContact = DateTimeOffset.UtcNow;
                     trainedRounds++;
                     log(reply.Accepted
                         ? $"round {task.Round + 1}: update accepted (train loss {result.Metrics.TrainLoss:F4})"
@@ -71,7 +71,8 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
             }
             catch (RpcException e) when (IsTransient(e.StatusCode) && !cancellation.IsCancellationRequested)
             {
-                if (section.GiveUpAfterSeconds > 0 && DateTimeOffset.UtcNow - lastContact > TimeSpan.FromSeconds(section.GiveUpAfterSeconds))
+                failingSince ??= DateTimeOffset.UtcNow;
+                if (section.GiveUpAfterSeconds > 0 && DateTimeOffset.UtcNow - failingSince > TimeSpan.FromSeconds(section.GiveUpAfterSeconds))
                     throw new IOException($"gave up: no contact with {server} for {section.GiveUpAfterSeconds:0} s ({e.Status.Detail})", e);
                 log($"connection to {server} lost ({e.StatusCode}: {e.Status.Detail}); retrying in {backoff.TotalSeconds:0.#} s");
                 await Task.Delay(backoff, cancellation);
@@ -119,9 +120,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
         ClientResult result, WireFormat format, CancellationToken cancellation)
     {
         var update = result.Update;
-        var vectors = new List<(VectorInfo Info, IEnumerable<VectorChunk> Chunks)> { VectorCodec.Split(FederationService.WeightsVector, update.Weights, format) };
-        // Control variates feed an accumulating server state: they always travel in full precision.
-        vectors.AddRange(update.Extras.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => VectorCodec.Split(e.Key, e.Value, WireFormat.Float32)));
+        var vectors = VectorCodec.Encode(FederationService.WeightsVector, update.Weights, update.Extras, format);
         var metrics = result.Metrics;
         var header = new ResultHeader
         {
@@ -130,10 +129,10 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
             SampleCount = update.SampleCount,
             Metrics = new ClientMetrics { TrainLoss = metrics.TrainLoss, Steps = metrics.Steps, Examples = metrics.Examples, Tokens = metrics.Tokens, Seconds = metrics.Seconds },
         };
-        header.Vectors.AddRange(vectors.Select(v => v.Info));
+        header.Vectors.AddRange(vectors.Infos);
         using var call = client.SubmitResult(headers, cancellationToken: cancellation);
         await call.RequestStream.WriteAsync(new ResultMessage { Header = header }, cancellation);
-        foreach (var chunk in vectors.SelectMany(v => v.Chunks)) await call.RequestStream.WriteAsync(new ResultMessage { Chunk = chunk }, cancellation);
+        foreach (var chunk in vectors.Chunks) await call.RequestStream.WriteAsync(new ResultMessage { Chunk = chunk }, cancellation);
         await call.RequestStream.CompleteAsync();
         return await call;
     }

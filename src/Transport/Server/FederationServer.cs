@@ -40,8 +40,7 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
     public static IReadOnlyList<string> Validate(SimulationConfig config, ServerSection server)
     {
         var problems = new List<string>(server.Validate());
-        if (config.Strategy.Algorithm is StrategyNames.Local or StrategyNames.Central)
-            problems.Add($"strategy.algorithm '{config.Strategy.Algorithm}' is a simulation baseline; a deployed federation needs a federated algorithm");
+        problems.AddRange(NetworkRunLimits.Problems(config));
         if (config.Strategy.ClientsPerRound is int k && k > server.Clients.Count)
             problems.Add($"strategy.clients_per_round ({k}) is larger than the number of clients ({server.Clients.Count})");
         if (config.Rounds <= 0) problems.Add($"rounds must be positive, got {config.Rounds}");
@@ -59,17 +58,19 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
         var strategy = StrategyFactory.Create(config.Strategy.ToOptions(names.Count, config.Rounds));
         float[] global = adapters.Flatten();
         int firstRound = 0;
-        if (run.LatestCheckpoint() is var (doneRound, savedGlobal, strategyFile))
+        if (run.RestoreLatest(strategy) is var (doneRound, savedGlobal))
         {
             global = savedGlobal;
-            using (var stream = File.OpenRead(strategyFile)) strategy.LoadState(stream);
-            run.TruncateMetricsAfter(doneRound);
             firstRound = doneRound + 1;
             database.Event("resumed", null, $"resuming after round {doneRound + 1} of {config.Rounds}");
         }
+        else
+        {
+            run.StartFresh();
+        }
         run.WriteJson("config.json", SimulationConfigJson.ToJson(config));
 
-        var executor = new RemoteClientExecutor(names, TimeSpan.FromSeconds(server.RoundDeadlineSeconds))
+        var executor = new RemoteClientExecutor(names.Count, TimeSpan.FromSeconds(server.RoundDeadlineSeconds))
         {
             Validator = UpdateValidator.For(strategy, global.Length, config.MaxUpdateNorm),
         };
@@ -101,8 +102,7 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
                 logger.LogWarning("round {Round}: {Name} did not count: {Reason}", round + 1, names[rejected.ClientId], rejected.Reason);
             }
             run.AppendMetrics(RoundMetrics(outcome, down, up));
-            run.WriteCheckpoint(round, global, strategy);
-            database.CheckpointWritten(round, run.CheckpointsDirectory);
+            database.CheckpointWritten(round, run.WriteCheckpoint(round, global, strategy));
             database.RoundFinished(round, outcome.Accepted.Count, outcome.Rejected.Count, outcome.UpdateNorm, down, up, outcome.Seconds);
             logger.LogInformation("round {Round}/{Total}: {Accepted} accepted, {Rejected} rejected, {Up} bytes up, {Down} bytes down",
                 round + 1, config.Rounds, outcome.Accepted.Count, outcome.Rejected.Count, up, down);
@@ -144,7 +144,7 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
             o.EnableDetailedErrors = false;
         });
         builder.Services.AddSingleton(description).AddSingleton(registry).AddSingleton(executor)
-            .AddSingleton(database).AddSingleton(counters).AddSingleton(server);
+            .AddSingleton(database).AddSingleton(counters).AddSingleton(server).AddSingleton(new TaskEncoder());
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = new Uri(server.Listen);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Strategies;
 using FedLlm.Transport.Protocol;
@@ -21,20 +20,19 @@ public sealed class FederationService(
     RemoteClientExecutor executor,
     RunStateDatabase database,
     WireCounters counters,
+    TaskEncoder encoder,
     ServerSection settings,
     ILogger<FederationService> logger) : Protocol.Federation.FederationBase
 {
     public const uint ProtocolVersion = 1;
     public const string WeightsVector = "weights";
 
-    private readonly ConcurrentDictionary<int, WireFormat> _formats = new();
-
     public override Task<JoinReply> Join(JoinRequest request, ServerCallContext context)
     {
         int id = Authenticate(context);
         if (request.ProtocolVersion != ProtocolVersion)
             throw Refuse(id, StatusCode.FailedPrecondition, $"protocol version {request.ProtocolVersion} is not supported (server speaks {ProtocolVersion})");
-        _formats[id] = request.WireFormat;
+        encoder.SetFormat(id, request.WireFormat);
         database.ClientJoined(id, registry.Names[id]);
         executor.MarkJoined(id);
         logger.LogInformation("client {Name} (id {Id}) joined from {Peer}", registry.Names[id], id, context.Peer);
@@ -60,9 +58,7 @@ public sealed class FederationService(
             await responseStream.WriteAsync(new TaskMessage { Finished = new RunFinished { Rounds = run.TotalRounds } });
             return;
         }
-        var format = _formats.GetValueOrDefault(id, WireFormat.Float32);
-        var vectors = new List<(VectorInfo Info, IEnumerable<VectorChunk> Chunks)> { VectorCodec.Split(WeightsVector, task.Weights, format) };
-        vectors.AddRange(task.Plan.Vectors.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => VectorCodec.Split(v.Key, v.Value, format)));
+        var vectors = encoder.Encode(id, task);
         var header = new TaskHeader
         {
             Round = task.Round,
@@ -71,11 +67,11 @@ public sealed class FederationService(
             ProximalMu = task.Plan.ProximalMu,
             DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
         };
-        header.Vectors.AddRange(vectors.Select(v => v.Info));
+        header.Vectors.AddRange(vectors.Infos);
         var headerMessage = new TaskMessage { Header = header };
         await responseStream.WriteAsync(headerMessage);
         counters.AddDown(headerMessage.CalculateSize());
-        foreach (var chunk in vectors.SelectMany(v => v.Chunks))
+        foreach (var chunk in vectors.Chunks)
         {
             var message = new TaskMessage { Chunk = chunk };
             await responseStream.WriteAsync(message);
@@ -114,8 +110,10 @@ public sealed class FederationService(
         var metrics = header.Metrics ?? new ClientMetrics();
         var result = new ClientResult(new ClientUpdate(id, header.SampleCount, weights, vectors),
             new ClientTrainingMetrics(metrics.TrainLoss, metrics.Steps, metrics.Examples, metrics.Tokens, metrics.Seconds));
-        string? problem = executor.Complete(id, header.Round, result);
-        if (problem is not null) return Reject(id, problem);
+        var (delivered, problem) = executor.Complete(id, header.Round, result);
+        if (!delivered) return Reject(id, problem!);
+        // The round records and logs a rejected update itself; the client hears the same reason here.
+        if (problem is not null) return new SubmitReply { Accepted = false, Reason = problem };
         database.Event("accepted", name, $"round {header.Round + 1}: update accepted (loss {metrics.TrainLoss:F4})");
         logger.LogInformation("round {Round}: update from {Name} accepted", header.Round + 1, name);
         return new SubmitReply { Accepted = true };

@@ -9,15 +9,13 @@ namespace FedLlm.Transport.Server;
 /// result or the round deadline, so a client that drops mid-round and reconnects in time can fetch it again; any
 /// result for a task that is no longer open is late and refused.
 /// </summary>
-public sealed class RemoteClientExecutor(IReadOnlyList<string> clientNames, TimeSpan roundDeadline) : IClientExecutor
+public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline) : IClientExecutor
 {
     private readonly object _gate = new();
-    private readonly Slot[] _slots = [.. clientNames.Select((_, id) => new Slot(id))];
+    private readonly Slot[] _slots = [.. Enumerable.Range(0, clientCount).Select(_ => new Slot())];
     private readonly HashSet<int> _joined = [];
     private TaskCompletionSource _joinedChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _finished;
-
-    public TimeSpan RoundDeadline => roundDeadline;
 
     /// <summary>Validates updates on arrival so the submitting client hears the same reason the server logs.</summary>
     public UpdateValidator? Validator { get; set; }
@@ -59,7 +57,8 @@ public sealed class RemoteClientExecutor(IReadOnlyList<string> clientNames, Time
     {
         lock (_gate)
         {
-            _joined.Add(SlotOf(clientId).Id);
+            SlotOf(clientId); // range check
+            _joined.Add(clientId);
             _joinedChanged.TrySetResult();
             _joinedChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
@@ -97,19 +96,26 @@ public sealed class RemoteClientExecutor(IReadOnlyList<string> clientNames, Time
         }
     }
 
-    /// <summary>Hands a client's result to the waiting round; returns the rejection reason, or null when accepted.</summary>
-    public string? Complete(int clientId, int round, ClientResult result)
+    /// <summary>
+    /// Hands a client's result to the waiting round. <c>Delivered</c> is false for a late or unexpected result;
+    /// <c>Problem</c> is the validator's reason when the round will reject the update.
+    /// </summary>
+    public (bool Delivered, string? Problem) Complete(int clientId, int round, ClientResult result)
     {
         var slot = SlotOf(clientId);
+        ClientTask open;
+        TaskCompletionSource<ClientResult> waiting;
         lock (_gate)
         {
-            if (slot.Task is not { } open || open.Round != round || slot.Result is null)
-                return $"late or unexpected result for round {round + 1}: the server is not waiting for one from this client";
-            string? problem = Validator?.Validate(result.Update, open.Weights);
-            slot.Result.TrySetResult(result);
+            if (slot.Task is not { } task || task.Round != round || slot.Result is null)
+                return (false, $"late or unexpected result for round {round + 1}: the server is not waiting for one from this client");
+            (open, waiting) = (task, slot.Result);
             slot.Task = null;
-            return problem;
         }
+        // Validation is O(parameters): done outside the lock so other clients' calls are not held up.
+        string? problem = Validator?.Validate(result.Update, open.Weights);
+        waiting.TrySetResult(result);
+        return (true, problem);
     }
 
     /// <summary>Ends the run: every waiting and future FetchTask call learns there is nothing more to do.</summary>
@@ -126,9 +132,8 @@ public sealed class RemoteClientExecutor(IReadOnlyList<string> clientNames, Time
         ? _slots[clientId]
         : throw new KeyNotFoundException($"no client with id {clientId}");
 
-    private sealed class Slot(int id)
+    private sealed class Slot
     {
-        public int Id { get; } = id;
         public ClientTask? Task { get; set; }
         public TaskCompletionSource<ClientResult>? Result { get; set; }
         public DateTimeOffset Deadline { get; set; }

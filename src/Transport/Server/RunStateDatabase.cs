@@ -45,34 +45,9 @@ public sealed class RunStateDatabase : IDisposable
         "INSERT INTO events (at, client, kind, message) VALUES ($now, $client, $kind, $message)",
         ("$now", Now()), ("$client", client), ("$kind", kind), ("$message", message));
 
-    public int FinishedRounds() => Convert.ToInt32(Scalar("SELECT COUNT(*) FROM rounds"), CultureInfo.InvariantCulture);
-
-    public IReadOnlyList<(string Kind, string? Client, string Message)> Events()
-    {
-        lock (_gate)
-        {
-            using var command = _connection.CreateCommand();
-            command.CommandText = "SELECT kind, client, message FROM events ORDER BY id";
-            using var reader = command.ExecuteReader();
-            var events = new List<(string, string?, string)>();
-            while (reader.Read()) events.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2)));
-            return events;
-        }
-    }
-
     public void Dispose() => _connection.Dispose();
 
     private static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
-
-    private object? Scalar(string sql)
-    {
-        lock (_gate)
-        {
-            using var command = _connection.CreateCommand();
-            command.CommandText = sql;
-            return command.ExecuteScalar();
-        }
-    }
 
     private void Execute(string sql, params (string Name, object? Value)[] parameters)
     {

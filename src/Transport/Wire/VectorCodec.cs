@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using FedLlm.Transport.Protocol;
 using ByteString = Google.Protobuf.ByteString;
+using UnsafeByteOperations = Google.Protobuf.UnsafeByteOperations;
 
 namespace FedLlm.Transport.Wire;
 
@@ -48,14 +49,17 @@ public static class VectorCodec
         int width = BytesPerValue(format);
         if (bytes.Length % width != 0) throw new InvalidDataException($"{bytes.Length} bytes is not a whole number of {format} values");
         var values = new float[bytes.Length / width];
-        for (int i = 0; i < values.Length; i++)
+        switch (format)
         {
-            values[i] = format switch
-            {
-                WireFormat.Float32 => BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]),
-                WireFormat.Bfloat16 => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16),
-                _ => (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(2 * i)..]),
-            };
+            case WireFormat.Float32:
+                for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]);
+                break;
+            case WireFormat.Bfloat16:
+                for (int i = 0; i < values.Length; i++) values[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes[(2 * i)..]) << 16);
+                break;
+            default:
+                for (int i = 0; i < values.Length; i++) values[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(2 * i)..]);
+                break;
         }
         return values;
     }
@@ -69,20 +73,28 @@ public static class VectorCodec
         return (ushort)((bits + rounding) >> 16);
     }
 
-    /// <summary>The header entry and chunks for one named vector.</summary>
-    public static (VectorInfo Info, IEnumerable<VectorChunk> Chunks) Split(string name, ReadOnlySpan<float> values, WireFormat format)
+    /// <summary>
+    /// A task's or an update's vectors ready to send: the adapter weights in <paramref name="format"/> and every
+    /// algorithm vector (control variates) in fp32, because those feed accumulating state; ordered by name.
+    /// </summary>
+    public static EncodedVectors Encode(string weightsName, ReadOnlySpan<float> weights, IReadOnlyDictionary<string, float[]> extras, WireFormat format)
     {
-        byte[] bytes = Encode(values, format);
-        var info = new VectorInfo { Name = name, Length = values.Length, Format = format, Sha256 = ByteString.CopyFrom(SHA256.HashData(bytes)) };
-        return (info, Chunks(name, bytes));
-    }
+        var infos = new List<VectorInfo>();
+        var chunks = new List<VectorChunk>();
+        Add(weightsName, weights, format);
+        foreach (var (name, values) in extras.OrderBy(e => e.Key, StringComparer.Ordinal)) Add(name, values, WireFormat.Float32);
+        return new EncodedVectors(infos, chunks);
 
-    private static IEnumerable<VectorChunk> Chunks(string name, byte[] bytes)
-    {
-        for (int offset = 0; offset < bytes.Length; offset += ChunkBytes)
+        void Add(string name, ReadOnlySpan<float> values, WireFormat wire)
         {
-            int length = Math.Min(ChunkBytes, bytes.Length - offset);
-            yield return new VectorChunk { Name = name, Offset = offset, Data = ByteString.CopyFrom(bytes, offset, length) };
+            byte[] bytes = Encode(values, wire);
+            infos.Add(new VectorInfo { Name = name, Length = values.Length, Format = wire, Sha256 = ByteString.CopyFrom(SHA256.HashData(bytes)) });
+            // The encoded array is never written again, so chunks can share it instead of copying.
+            for (int offset = 0; offset < bytes.Length; offset += ChunkBytes)
+                chunks.Add(new VectorChunk { Name = name, Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(bytes.AsMemory(offset, Math.Min(ChunkBytes, bytes.Length - offset))) });
         }
     }
 }
+
+/// <summary>The header entries and the chunks, in sending order, of a set of vectors.</summary>
+public sealed record EncodedVectors(IReadOnlyList<VectorInfo> Infos, IReadOnlyList<VectorChunk> Chunks);

@@ -15,12 +15,12 @@ public class RemoteClientExecutorTests
     [Fact]
     public async Task AClientThatReconnectsFetchesTheSameOpenTaskAndItsResultCompletesTheRound()
     {
-        var executor = new RemoteClientExecutor(["a", "b"], TimeSpan.FromMinutes(1));
+        var executor = new RemoteClientExecutor(2, TimeSpan.FromMinutes(1));
         var running = executor.ExecuteAsync(Task(0, 1), CancellationToken.None);
         var first = await executor.WaitForTaskAsync(1, CancellationToken.None);
         var again = await executor.WaitForTaskAsync(1, CancellationToken.None); // after a dropped stream
         Assert.Same(first!.Value.Task, again!.Value.Task);
-        Assert.Null(executor.Complete(1, 0, Result(1, [1f, 2f, 4f])));
+        Assert.Equal((true, (string?)null), executor.Complete(1, 0, Result(1, [1f, 2f, 4f])));
         var finished = await running;
         Assert.Equal(new[] { 1f, 2f, 4f }, finished.Update.Weights);
     }
@@ -28,26 +28,30 @@ public class RemoteClientExecutorTests
     [Fact]
     public async Task ResultsAfterTheDeadlineOrForAnotherRoundAreRefused()
     {
-        var executor = new RemoteClientExecutor(["a"], TimeSpan.FromMilliseconds(200));
+        var executor = new RemoteClientExecutor(1, TimeSpan.FromMilliseconds(200));
         var expired = executor.ExecuteAsync(Task(3, 0), CancellationToken.None);
         var timeout = await Assert.ThrowsAsync<TimeoutException>(() => expired);
         Assert.Contains("round deadline", timeout.Message);
-        Assert.Contains("late or unexpected result for round 4", executor.Complete(0, 3, Result(0, [1f, 2f, 3f])));
+        var late = executor.Complete(0, 3, Result(0, [1f, 2f, 3f]));
+        Assert.False(late.Delivered);
+        Assert.Contains("late or unexpected result for round 4", late.Problem);
 
-        var executor2 = new RemoteClientExecutor(["a"], TimeSpan.FromMinutes(1));
+        var executor2 = new RemoteClientExecutor(1, TimeSpan.FromMinutes(1));
         var open = executor2.ExecuteAsync(Task(5, 0), CancellationToken.None);
-        Assert.Contains("round 5", executor2.Complete(0, 4, Result(0, [1f, 2f, 3f])));
+        var wrongRound = executor2.Complete(0, 4, Result(0, [1f, 2f, 3f]));
+        Assert.False(wrongRound.Delivered);
+        Assert.Contains("round 5", wrongRound.Problem);
         Assert.False(open.IsCompleted);
-        Assert.Null(executor2.Complete(0, 5, Result(0, [1f, 2f, 3f])));
+        Assert.Equal((true, (string?)null), executor2.Complete(0, 5, Result(0, [1f, 2f, 3f])));
         await open;
     }
 
     [Fact]
     public async Task TheValidatorsReasonReachesTheSubmitterAndFinishEndsEveryWait()
     {
-        var executor = new RemoteClientExecutor(["a", "b"], TimeSpan.FromMinutes(1)) { Validator = new UpdateValidator(3) };
+        var executor = new RemoteClientExecutor(2, TimeSpan.FromMinutes(1)) { Validator = new UpdateValidator(3) };
         var running = executor.ExecuteAsync(Task(0, 0), CancellationToken.None);
-        Assert.Equal("client 0: weight 1 is NaN", executor.Complete(0, 0, Result(0, [1f, float.NaN, 3f])));
+        Assert.Equal((true, "client 0: weight 1 is NaN"), executor.Complete(0, 0, Result(0, [1f, float.NaN, 3f])));
         await running;
 
         var waiting = executor.WaitForTaskAsync(1, CancellationToken.None);

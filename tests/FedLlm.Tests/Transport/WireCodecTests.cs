@@ -5,17 +5,19 @@ namespace FedLlm.Tests.Transport;
 
 public class WireCodecTests
 {
+    private static readonly Dictionary<string, float[]> NoExtras = [];
+
     private static float[] Values(int count) => [.. Enumerable.Range(0, count).Select(i => MathF.Sin(i * 0.37f) * (i % 5 + 1))];
 
     [Fact]
     public void Float32TravelsBitExactAcrossSeveralChunks()
     {
         float[] values = Values(VectorCodec.ChunkBytes / 4 * 2 + 123);
-        var (info, chunks) = VectorCodec.Split("weights", values, WireFormat.Float32);
-        var chunkList = chunks.ToList();
+        var encoded = VectorCodec.Encode("weights", values, NoExtras, WireFormat.Float32);
+        var chunkList = encoded.Chunks.ToList();
         Assert.Equal(3, chunkList.Count);
         Assert.All(chunkList, c => Assert.True(c.Data.Length <= VectorCodec.ChunkBytes));
-        var assembler = new VectorAssembler([info], long.MaxValue / 8);
+        var assembler = new VectorAssembler(encoded.Infos, long.MaxValue / 8);
         chunkList.ForEach(assembler.Add);
         Assert.Equal(values, assembler.Complete()["weights"]);
     }
@@ -42,8 +44,8 @@ public class WireCodecTests
     [Fact]
     public void ACorruptedChunkFailsItsChecksum()
     {
-        var (info, chunks) = VectorCodec.Split("weights", Values(100), WireFormat.Float32);
-        var chunk = chunks.Single();
+        var encoded = VectorCodec.Encode("weights", Values(100), NoExtras, WireFormat.Float32);
+        var (info, chunk) = (encoded.Infos.Single(), encoded.Chunks.Single());
         byte[] bytes = chunk.Data.ToByteArray();
         bytes[17] ^= 1;
         var assembler = new VectorAssembler([info], 1000);
@@ -55,8 +57,8 @@ public class WireCodecTests
     [Fact]
     public void TruncatedGappedOversizedAndUnannouncedTransfersAreRefused()
     {
-        var (info, chunks) = VectorCodec.Split("weights", Values(100), WireFormat.Float32);
-        var chunk = chunks.Single();
+        var encoded = VectorCodec.Encode("weights", Values(100), NoExtras, WireFormat.Float32);
+        var (info, chunk) = (encoded.Infos.Single(), encoded.Chunks.Single());
 
         var truncated = new VectorAssembler([info], 1000);
         Assert.Contains("received 0 of 400 bytes", Assert.Throws<InvalidDataException>(truncated.Complete).Message);
@@ -68,5 +70,18 @@ public class WireCodecTests
         Assert.Contains("unannounced vector 'other'", Assert.Throws<InvalidDataException>(() => unknown.Add(new VectorChunk { Name = "other", Data = chunk.Data })).Message);
 
         Assert.Contains("at most 50 are accepted", Assert.Throws<InvalidDataException>(() => new VectorAssembler([info], 50)).Message);
+    }
+
+    [Fact]
+    public void WeightsTakeTheRequestedFormatWhileAlgorithmVectorsStayFloat32()
+    {
+        float[] weights = Values(50), control = Values(50);
+        var encoded = VectorCodec.Encode("weights", weights, new Dictionary<string, float[]> { ["scaffold.c"] = control }, WireFormat.Bfloat16);
+        Assert.Equal([WireFormat.Bfloat16, WireFormat.Float32], encoded.Infos.Select(i => i.Format));
+        var assembler = new VectorAssembler(encoded.Infos, 1000);
+        foreach (var chunk in encoded.Chunks) assembler.Add(chunk);
+        var decoded = assembler.Complete();
+        Assert.Equal(control, decoded["scaffold.c"]);
+        Assert.NotEqual(weights, decoded["weights"]);
     }
 }
