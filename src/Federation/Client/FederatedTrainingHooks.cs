@@ -39,6 +39,8 @@ public sealed class FederatedTrainingHooks : ITrainingHooks, IDisposable
     {
         if (_correction.Count == 0) return;
         using var noGrad = no_grad();
+        // Callers step outside any dispose scope; the scaled corrections are temporaries and must not reach the finaliser.
+        using var scope = NewDisposeScope();
         for (int i = 0; i < trainable.Count; i++) trainable[i].sub_(_correction[i] * learningRate);
     }
 

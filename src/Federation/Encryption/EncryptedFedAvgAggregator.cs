@@ -31,9 +31,13 @@ public sealed class EncryptedFedAvgAggregator : IOpaqueUpdateAggregator
     /// </summary>
     public IReadOnlyList<string> SupportedAlgorithms { get; } = [StrategyNames.FedAvg];
 
-    public string? Validate(int round, ClientUpdate update)
+    public string? Validate(int round, ClientUpdate update) => Check(round, update, out _);
+
+    /// <summary>Validates an upload and hands back the parsed ciphertext, so aggregation parses each upload once.</summary>
+    private string? Check(int round, ClientUpdate update, out EncryptedVector? parsed)
     {
         ArgumentNullException.ThrowIfNull(update);
+        parsed = null;
         string who = $"client {update.ClientId.ToString(CultureInfo.InvariantCulture)}";
         if (update.EncryptedPayload is not { } payload) return $"{who}: no encrypted payload, but encryption is on";
         if (update.Weights.Length != 0 || update.Extras.Count != 0) return $"{who}: sent plaintext vectors alongside its ciphertext; refused so nothing leaks in the clear";
@@ -56,6 +60,7 @@ public sealed class EncryptedFedAvgAggregator : IOpaqueUpdateAggregator
         {
             return $"{who}: ciphertext already sums {ciphertext.TermCount} term(s) of weight {ciphertext.TotalWeight}; a client must send one fresh ciphertext";
         }
+        parsed = ciphertext;
         return null;
     }
 
@@ -63,16 +68,15 @@ public sealed class EncryptedFedAvgAggregator : IOpaqueUpdateAggregator
     {
         ArgumentNullException.ThrowIfNull(updates);
         if (updates.Count == 0) throw new ArgumentException("cannot aggregate a round without updates", nameof(updates));
-        foreach (ClientUpdate update in updates)
+        var ciphertexts = new EncryptedVector[updates.Count];
+        for (int i = 0; i < updates.Count; i++)
         {
-            if (Validate(round, update) is { } problem) throw new ArgumentException(problem, nameof(updates));
+            if (Check(round, updates[i], out var parsed) is { } problem) throw new ArgumentException(problem, nameof(updates));
+            ciphertexts[i] = parsed!;
         }
         long[] weights = SampleCountWeights.For([.. updates.Select(u => u.SampleCount)], _parameters.MaxWeight);
         var aggregator = new HeAggregator(_parameters);
-        for (int i = 0; i < updates.Count; i++)
-        {
-            aggregator.Add(EncryptedVector.FromBytes(updates[i].EncryptedPayload!, _parameters), weights[i]);
-        }
+        for (int i = 0; i < updates.Count; i++) aggregator.Add(ciphertexts[i], weights[i]);
         return aggregator.Result().ToBytes();
     }
 }

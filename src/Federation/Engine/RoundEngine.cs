@@ -32,7 +32,7 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
         var clock = Stopwatch.StartNew();
         if (OpaqueAggregator is { } opaqueCheck && !opaqueCheck.SupportedAlgorithms.Contains(strategy.Name))
             throw new InvalidOperationException($"'{strategy.Name}' cannot aggregate opaque (encrypted) updates; supported: {string.Join(", ", opaqueCheck.SupportedAlgorithms)}");
-        var sampled = strategy.IsCentral ? [clientIds[0]] : strategy.SampleClients(round, clientIds, runSeed);
+        var sampled = strategy.SampleClients(round, clientIds, runSeed);
         var plan = strategy.PlanRound(round, global);
         long planBytes = plan.Vectors.Values.Sum(v => (long)v.Length * sizeof(float));
 
@@ -83,7 +83,7 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
             else next = strategy.Aggregate(round, global, updates, clientIds.Count);
         }
 
-        return new RoundOutcome(round, next, sampled, accepted, rejected, Distance(global, next), bytesDown, bytesUp, clock.Elapsed.TotalSeconds)
+        return new RoundOutcome(round, next, sampled, accepted, rejected, AggregationMath.Distance(global, next), bytesDown, bytesUp, clock.Elapsed.TotalSeconds)
         {
             AggregatePayload = aggregatePayload,
         };
@@ -100,16 +100,5 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
         {
             return Task.FromException<ClientResult>(e);
         }
-    }
-
-    private static double Distance(float[] a, float[] b)
-    {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            double d = (double)b[i] - a[i];
-            sum += d * d;
-        }
-        return Math.Sqrt(sum);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using FedLlm.Federation.Client;
 using FedLlm.Federation.Engine;
+using FedLlm.Federation.Simulation;
 using FedLlm.Federation.Strategies;
 
 namespace FedLlm.Federation.Privacy;
@@ -26,8 +27,8 @@ public sealed class PrivacyMetrics
         _clientDp = strategy as DpFedAvgStrategy;
         if (_clientDp is null && firstRound > 0)
             foreach (int id in clientIds)
-                if (state.Read(id, LocalClientTrainer.AccountantKey, firstRound) is not null)
-                    _clientEpsilon[id] = LocalClientTrainer.AccountantOf(state, id, firstRound).GetEpsilon(delta);
+                if (state.Read(id, LocalClientTrainer.AccountantKey, firstRound) is { } saved)
+                    _clientEpsilon[id] = AccountantVector.Decode(saved, $"client {id} accountant").GetEpsilon(delta);
     }
 
     /// <summary>client_dp: ε of the run so far; dp_sgd: the largest client ε so far.</summary>
@@ -85,15 +86,20 @@ public sealed class PrivacyMetrics
         ["utility_loss"] = nonPrivateHeldOutLoss is double baseline && !double.IsNaN(finalHeldOutLoss) ? finalHeldOutLoss - baseline : null,
     };
 
-    /// <summary>The last mean held-out loss recorded in a run folder's metrics.jsonl, or null.</summary>
+    /// <summary>
+    /// The last mean held-out loss of a finished run's own model (the global model, or the local-only models for
+    /// the local baseline), or null. Evaluations of other models written into the same folder are ignored.
+    /// </summary>
     public static double? FinalHeldOutLossOf(string runDirectory)
     {
-        string file = Path.Combine(runDirectory, "metrics.jsonl");
-        if (!File.Exists(file)) throw new FileNotFoundException($"{file}: privacy.compare_with must name a finished run folder", file);
-        double? loss = null;
-        foreach (string line in File.ReadLines(file))
-            if (JsonNode.Parse(line) is JsonObject o && o["type"]?.GetValue<string>() == "evaluation" && o["mean_held_out_loss"] is JsonValue v)
-                loss = v.GetValue<double>();
-        return loss;
+        string metrics = Path.Combine(runDirectory, "metrics.jsonl");
+        if (!File.Exists(metrics) || !File.Exists(Path.Combine(runDirectory, "config.json")))
+            throw new FileNotFoundException($"{metrics}: privacy.compare_with must name a finished run folder", metrics);
+        var run = new RunDirectory(runDirectory);
+        bool localOnly = SimulationConfigJson.FromJson(File.ReadAllText(run.ConfigFile)).Strategy.Algorithm == StrategyNames.Local;
+        string ownModel = localOnly ? RunMetrics.LocalOnlyModel : RunMetrics.GlobalModel;
+        return run.ReadMetrics()
+            .LastOrDefault(m => m["type"]?.GetValue<string>() == RunMetrics.EvaluationType && RunMetrics.ModelOf(m) == ownModel)?["mean_held_out_loss"] is JsonValue v
+            ? v.GetValue<double>() : null;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using FedLlm.Federation.Encryption;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Pruning;
+using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
 using FedLlm.Privacy.Homomorphic;
 
@@ -78,15 +79,8 @@ public sealed class EncryptedSimulation : IDisposable
         record["encrypted_values_per_client"] = Pruning.UploadLength(outcome.Round);
         record["pruning_rate"] = Pruning.RateAt(outcome.Round);
         // The server cannot measure the update it aggregated; the clients can.
-        record["aggregate_update_norm"] = Distance(previousGlobal, ClientGlobal);
+        record["aggregate_update_norm"] = AggregationMath.Distance(previousGlobal, ClientGlobal);
     }
 
     public void Dispose() => _keys.Dispose();
-
-    private static double Distance(float[] a, float[] b)
-    {
-        double sum = 0;
-        for (int i = 0; i < Math.Min(a.Length, b.Length); i++) sum += ((double)b[i] - a[i]) * ((double)b[i] - a[i]);
-        return Math.Sqrt(sum);
-    }
 }

@@ -68,9 +68,13 @@ public sealed record SimulationConfig
         int federationSize = natural ? int.MaxValue : Math.Max(Split.Clients, Strategy.ClientsPerRound ?? 1);
         problems.AddRange(StrategyFactory.Validate(Strategy.ToOptions(federationSize, Math.Max(1, Rounds))).Select(p => "strategy: " + p));
         problems.AddRange(Privacy.Validate(this));
-        problems.AddRange(Encryption.Validate(Strategy.Algorithm, Strategy.ClientsPerRound ?? Split.Clients)); // encryption
+        // encryption: how many ciphertexts one round sums; a natural split's count is checked once the data is split.
+        problems.AddRange(Encryption.Validate(Strategy.Algorithm, natural ? 0 : RoundSize(Math.Max(0, Split.Clients))));
         return problems;
     }
+
+    /// <summary>Clients sampled per round in a federation of <paramref name="clients"/>.</summary>
+    public int RoundSize(int clients) => ClientSampler.SampleSize(clients, Strategy.ClientsPerRound, Strategy.ClientFraction);
 
     /// <summary>Throws one exception listing every problem of <see cref="Validate"/>.</summary>
     public void ThrowIfInvalid()

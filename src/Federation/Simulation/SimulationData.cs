@@ -43,9 +43,12 @@ public sealed record SimulationData(
         }
 
         // A natural split's client count comes from the data, so the strategy's k <= N check runs only now.
-        var strategyProblems = StrategyFactory.Validate(config.Strategy.ToOptions(split.ClientCount, config.Rounds));
+        var strategyProblems = StrategyFactory.Validate(config.Strategy.ToOptions(split.ClientCount, config.Rounds))
+            .Select(p => "strategy: " + p)
+            .Concat(config.Encryption.Validate(config.Strategy.Algorithm, config.RoundSize(split.ClientCount)))
+            .ToList();
         if (strategyProblems.Count > 0)
-            throw new ArgumentException($"invalid config for the {split.ClientCount} clients of this split: strategy: {string.Join("; ", strategyProblems)}");
+            throw new ArgumentException($"invalid config for the {split.ClientCount} clients of this split: {string.Join("; ", strategyProblems)}");
 
         var clients = FederatedDataset.Assign(pool, split, config.Data.HeldOutFraction, config.Seed);
         var empty = clients.FirstOrDefault(c => c.Train.Count == 0);

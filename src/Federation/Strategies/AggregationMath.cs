@@ -9,6 +9,10 @@ internal static class AggregationMath
     /// </summary>
     public static double[] Mean(IReadOnlyList<ClientUpdate> updates, int length, bool weightedBySampleCount)
     {
+        if (weightedBySampleCount && updates.All(u => u.SampleCount == 0))
+        {
+            throw new ArgumentException("Every client reported 0 samples, so the sample-weighted average is undefined.", nameof(updates));
+        }
         var sum = new double[length];
         double totalWeight = 0;
         foreach (ClientUpdate update in updates)
@@ -47,5 +51,18 @@ internal static class AggregationMath
             delta[j] -= global[j];
         }
         return delta;
+    }
+
+    /// <summary>‖b − a‖₂, accumulated in double; the vectors must have the same length.</summary>
+    public static double Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length) throw new ArgumentException($"vectors of {a.Length} and {b.Length} values have no distance");
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double d = (double)b[i] - a[i];
+            sum += d * d;
+        }
+        return Math.Sqrt(sum);
     }
 }

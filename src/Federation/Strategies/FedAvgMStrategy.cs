@@ -32,10 +32,6 @@ public sealed class FedAvgMStrategy : ServerStrategy
 
     protected override float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients)
     {
-        if (updates.All(u => u.SampleCount == 0))
-        {
-            throw new ArgumentException("Every client reported 0 samples, so the sample-weighted average is undefined.", nameof(updates));
-        }
         double[] delta = AggregationMath.MeanDelta(updates, global, weightedBySampleCount: true);
         RequireLength(_momentum, global.Length, "fedavgm.momentum");
         bool first = _momentum is null;

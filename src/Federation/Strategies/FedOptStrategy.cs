@@ -39,10 +39,6 @@ public abstract class FedOptStrategy : ServerStrategy
     protected override float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients)
     {
         bool weighted = Weighting == DeltaWeighting.BySampleCount;
-        if (weighted && updates.All(u => u.SampleCount == 0))
-        {
-            throw new ArgumentException("Every client reported 0 samples, so the sample-weighted average is undefined.", nameof(updates));
-        }
         double[] delta = AggregationMath.MeanDelta(updates, global, weighted);
         RequireLength(_firstMoment, global.Length, "fedopt.m");
         RequireLength(_secondMoment, global.Length, "fedopt.v");

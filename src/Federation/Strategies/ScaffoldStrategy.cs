@@ -34,7 +34,7 @@ public sealed class ScaffoldStrategy : FedAvgStrategy
     protected override float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients)
     {
         float[] control = EnsureControl(global.Length);
-        float[] next = AggregationMath.ToSingle(WeightedMean(updates, global.Length));
+        float[] next = AggregationMath.ToSingle(AggregationMath.Mean(updates, global.Length, weightedBySampleCount: true));
         var sum = new double[global.Length];
         foreach (ClientUpdate update in updates)
         {

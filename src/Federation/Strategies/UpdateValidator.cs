@@ -74,13 +74,7 @@ public sealed class UpdateValidator
             {
                 throw new ArgumentException($"Global vector has {global.Length} values, expected {ParameterCount}.", nameof(global));
             }
-            double sum = 0.0;
-            for (int j = 0; j < global.Length; j++)
-            {
-                double d = (double)update.Weights[j] - global[j];
-                sum += d * d;
-            }
-            double norm = Math.Sqrt(sum);
+            double norm = AggregationMath.Distance(global, update.Weights);
             if (norm > bound)
             {
                 return $"{who}: update norm {norm.ToString("G6", CultureInfo.InvariantCulture)} exceeds the bound {bound.ToString("G6", CultureInfo.InvariantCulture)}";
