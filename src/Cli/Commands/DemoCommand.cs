@@ -43,10 +43,10 @@ public static class DemoCommand
         string Cell(double accuracy, double loss) =>
             $"{accuracy.ToString("P0", CultureInfo.InvariantCulture)} / {loss.ToString("F3", CultureInfo.InvariantCulture)}";
 
-        var table = new Table().Title("Held-out exact-match accuracy / loss per client (higher / lower is better)")
+        var table = ResultConsole.Table().Title("Held-out exact-match accuracy / loss per client (higher / lower is better)")
             .AddColumn("client").AddColumn(new TableColumn("held-out").RightAligned())
             .AddColumn(new TableColumn("base model").RightAligned())
-            .AddColumn(new TableColumn("local-only (avg of 8)").RightAligned())
+            .AddColumn(new TableColumn($"local-only (avg of {report.Rows.Count})").RightAligned())
             .AddColumn(new TableColumn("federated (FedAvg)").RightAligned());
         foreach (var row in report.Rows)
             table.AddRow(row.Client, row.Examples.ToString(CultureInfo.InvariantCulture), Cell(row.Base.Accuracy, row.Base.Loss),
@@ -56,9 +56,7 @@ public static class DemoCommand
             Cell(Mean(r => r.LocalAverage.Accuracy), Mean(r => r.LocalAverage.Loss)),
             $"[bold]{Cell(Mean(r => r.Federated.Accuracy), Mean(r => r.Federated.Loss))}[/]");
 
-        var console = ConsoleOutput.IsInteractive ? AnsiConsole.Console
-            : AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Out = new AnsiConsoleOutput(Console.Out) });
-        console.Write(table);
+        ResultConsole.Create().Write(table);
         int beaten = report.Rows.Count(r => r.Federated.Loss < r.LocalAverage.Loss && r.Federated.Loss < r.Base.Loss);
         Console.Out.WriteLine($"Federated beats local-only and base on held-out loss for {beaten} of {report.Rows.Count} clients; " +
                               $"mean accuracy {Mean(r => r.Federated.Accuracy):P0} vs {Mean(r => r.LocalAverage.Accuracy):P0} local-only and {Mean(r => r.Base.Accuracy):P0} base.");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FedLlm.Data.Readers;
 
 namespace FedLlm.Cli.Commands;
 
@@ -9,30 +10,14 @@ internal static class ScoreRecords
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: data file does not exist", path);
         format ??= Path.GetExtension(path).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) ? "jsonl" : "text";
-        int count = 0, lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
+        var records = DatasetReader.Open(path, format == "jsonl" ? FileFormat.JsonLines : FileFormat.TextLines);
+        foreach (var record in limit is int max ? records.Take(max) : records)
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            if (limit is int max && count >= max) yield break;
-            count++;
-            yield return (lineNumber, format == "jsonl" ? TextField(path, lineNumber, line) : line);
-        }
-    }
-
-    private static string TextField(string path, int lineNumber, string line)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(line);
-            if (document.RootElement.ValueKind == JsonValueKind.Object
-                && document.RootElement.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String)
-                return text.GetString()!;
-            throw new InvalidDataException($"{path}:{lineNumber}: record has no string \"text\" field");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}:{lineNumber}: invalid JSON ({e.Message})", e);
+            if (record.Error is { } error) throw new InvalidDataException($"{record.Location}: {error}");
+            if (record.Value.ValueKind != JsonValueKind.Object
+                || !record.Value.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
+                throw new InvalidDataException($"{record.Location}: record has no string \"text\" field");
+            yield return ((int)record.Line!.Value, text.GetString()!);
         }
     }
 }

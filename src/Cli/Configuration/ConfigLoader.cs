@@ -121,6 +121,4 @@ public static class ConfigLoader
         // YamlDotNet reports positions in the re-serialised tree; the key name in the message is what matters.
         return message.Replace("(Line: ", "(", StringComparison.Ordinal);
     }
-
-    public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -24,12 +24,8 @@ public class SimulateConfigErrorTests
 
     private static void AssertFailsBeforeTraining(TempDirectory temp, CliProcess.Result result, params string[] mustContain)
     {
-        Assert.NotEqual(0, result.ExitCode);
-        string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(lines.Length == 1, "expected one line on stderr, got:\n" + result.Stderr);
-        Assert.StartsWith("error: ", lines[0]);
-        foreach (string text in mustContain) Assert.True(lines[0].Contains(text, StringComparison.Ordinal), $"\"{text}\" not in: {lines[0]}");
-        Assert.DoesNotContain("no-such-model", lines[0]);
+        CliErrorTests.AssertOneLineError(result, mustContain);
+        Assert.DoesNotContain("no-such-model", result.Stderr);
         Assert.False(Directory.Exists(temp.File("runs")), "a run folder was created");
     }
 

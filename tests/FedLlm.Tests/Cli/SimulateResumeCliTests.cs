@@ -84,38 +84,24 @@ public class SimulateResumeCliTests : IClassFixture<CliErrorTests.TinyModelFixtu
     /// <summary>Starts fedllm, waits for the checkpoint of <paramref name="killAfterRound"/>, kills the process tree; true when the run was cut short.</summary>
     private static bool RunAndKill(string[] args, string runDir, int rounds, int killAfterRound)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fedllm.dll"));
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start fedllm");
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
+        using var process = BackgroundCli.Start("simulate", AppContext.BaseDirectory, args);
         string marker = Path.Combine(runDir, "checkpoints", $"round-{killAfterRound:D6}", "COMPLETE");
         var deadline = Stopwatch.StartNew();
         while (!File.Exists(marker) && !process.HasExited)
         {
             if (deadline.Elapsed > TimeSpan.FromMinutes(5))
             {
-                process.Kill(entireProcessTree: true);
+                process.Kill();
                 throw new TimeoutException("no checkpoint within 5 minutes");
             }
             Thread.Sleep(5);
         }
-        if (!process.HasExited) process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-        if (!File.Exists(marker)) throw new InvalidOperationException($"fedllm exited ({process.ExitCode}) without a checkpoint: {stderr.Result}");
+        process.Kill();
+        if (!File.Exists(marker)) throw new InvalidOperationException($"fedllm exited ({process.ExitCode}) without a checkpoint: {process.Output}");
         // Cut short exactly when the last round's checkpoint is missing.
         return !File.Exists(Path.Combine(runDir, "checkpoints", $"round-{rounds - 1:D6}", "COMPLETE"));
     }
 
     private static List<(int Round, double Loss)> RoundLosses(string runDir) =>
-        [.. File.ReadLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!)
-            .Where(m => m["type"]!.GetValue<string>() == "round")
-            .Select(m => (m["round"]!.GetValue<int>(), m["mean_train_loss"]!.GetValue<double>()))];
+        [.. TrainingFiles.MetricLines(runDir, "round").Select(m => (m["round"]!.GetValue<int>(), m["mean_train_loss"]!.GetValue<double>()))];
 }

@@ -15,16 +15,7 @@ public sealed class BackgroundCli : IDisposable
     private BackgroundCli(string label, string workingDirectory, string[] args)
     {
         _label = label;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fedllm.dll"));
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        _process = new Process { StartInfo = start };
+        _process = new Process { StartInfo = CliProcess.StartInfo(workingDirectory, args) };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.Start();

@@ -9,17 +9,24 @@ public static class CliProcess
 
     public static Result Run(params string[] args) => RunIn(null, args);
 
-    public static Result RunIn(string? workingDirectory, params string[] args)
+    /// <summary>How every test starts the real <c>fedllm</c>: <c>dotnet fedllm.dll ARGS</c> with both streams redirected.</summary>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+            WorkingDirectory = workingDirectory,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fedllm.dll"));
         foreach (string arg in args) start.ArgumentList.Add(arg);
+        return start;
+    }
+
+    public static Result RunIn(string? workingDirectory, params string[] args)
+    {
+        var start = StartInfo(workingDirectory ?? AppContext.BaseDirectory, args);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start fedllm");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
