@@ -60,10 +60,10 @@ public sealed class TrainingRun
         _config = config;
         _model = model;
         _options = config.Training.ToOptions();
-        _padId = ModelSpecialTokens.PadId(model);
+        _padId = model.PadId;
 
-        var template = TemplateRegistry.Get(config.Data.Template, endOfTurn: ModelSpecialTokens.EndOfTurn(model));
-        var tokenizer = new ExampleTokenizer(model.Tokenizer, template, _options.MaxSequenceLength, ModelSpecialTokens.Bos(model));
+        var template = TemplateRegistry.Get(config.Data.Template, endOfTurn: model.EndOfTurnToken);
+        var tokenizer = new ExampleTokenizer(model.Tokenizer, template, _options.MaxSequenceLength, model.PrependedBosId);
         var heldOut = data.HeldOut.Take(config.Data.MaxEvalExamples).ToList();
         if (config.IsDpo)
         {
