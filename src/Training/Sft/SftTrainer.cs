@@ -52,7 +52,7 @@ public sealed class SftTrainer : IDisposable
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
 
             var stepExamples = order.Take(_options.ExamplesPerStep).Select(i => examples[i]).ToList();
-            long stepTokens = Math.Max(1, stepExamples.Sum(e => (long)e.Labels.Skip(1).Count(l => l != TokenizedExample.IgnoreLabel)));
+            long stepTokens = Math.Max(1, stepExamples.Sum(e => (long)e.TargetTokens));
             _optimizer.zero_grad();
             double stepLoss = 0;
             foreach (var micro in stepExamples.Chunk(_options.BatchSize))
