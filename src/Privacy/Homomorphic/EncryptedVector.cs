@@ -28,7 +28,11 @@ public sealed class EncryptedVector
     public long TotalWeight { get; }
     public string ParameterFingerprintHex => Parameters.FingerprintHex;
     /// <summary>Size of <see cref="ToBytes"/> in bytes.</summary>
-    public long SerializedSize => EncryptedVectorFormat.SerializedSize(Length, TermCount, Parameters.CoefficientBits);
+    public long SerializedSize => SerializedSizeOf(Length, TermCount, Parameters);
+
+    /// <summary>Size in bytes of a serialized vector of <paramref name="length"/> values summed from <paramref name="termCount"/> ciphertexts.</summary>
+    public static long SerializedSizeOf(int length, int termCount, HeParameters parameters) =>
+        EncryptedVectorFormat.SerializedSize(length, termCount, parameters.CoefficientBits);
 
     internal HeParameters Parameters { get; }
     internal ReadOnlySpan<ulong> Body => _body;
