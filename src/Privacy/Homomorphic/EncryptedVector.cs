@@ -35,6 +35,13 @@ public sealed class EncryptedVector
         EncryptedVectorFormat.SerializedSize(length, termCount, parameters.CoefficientBits);
 
     internal HeParameters Parameters { get; }
+
+    /// <summary>Throws when this ciphertext was made under other parameters than <paramref name="parameters"/>.</summary>
+    internal void EnsureMatches(HeParameters parameters)
+    {
+        if (!Parameters.Fingerprint.SequenceEqual(parameters.Fingerprint))
+            throw new ArgumentException($"ciphertext was made with parameters {ParameterFingerprintHex}, not {parameters.FingerprintHex}", "ciphertext");
+    }
     internal ReadOnlySpan<ulong> Body => _body;
     internal IReadOnlyList<MaskTerm> Terms => _terms;
 
