@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using FedLlm.Models.Llama;
 using FedLlm.Models.Lora;
-using FedLlm.Models.Presets;
 using FedLlm.Training.Examples;
 using FedLlm.Training.Optimization;
 using FedLlm.Training.Privacy;
@@ -18,8 +17,6 @@ namespace FedLlm.Bench;
 /// </summary>
 public static class DpSgdBenchmark
 {
-    public const string PresetName = "small";
-    public const int VocabSize = 4096;
     public const int Batch = 8;
     public const int Length = 128;
     public const int Rank = 8;
@@ -27,7 +24,7 @@ public static class DpSgdBenchmark
     public static JsonObject Run(string[] args)
     {
         torch.set_num_threads(Environment.ProcessorCount);
-        var config = ModelPreset.Get(PresetName).ToConfig(VocabSize, 1, 2, 0);
+        var config = RuntimeBenchmark.FixedConfig();
         using var model = new CausalLm(config, ScalarType.Float32);
         model.InitialiseRandom(new Generator(1));
         var adapters = LoraAdapterSet.Attach(model, new LoraConfig { Rank = Rank, Alpha = 16, Dropout = 0, TargetModules = LoraConfig.AllLinearModules }, seed: 2);
@@ -55,7 +52,7 @@ public static class DpSgdBenchmark
             ["benchmark"] = "dpsgd",
             ["model"] = new JsonObject
             {
-                ["preset"] = PresetName, ["hidden"] = config.HiddenSize, ["layers"] = config.NumHiddenLayers, ["vocab"] = VocabSize,
+                ["preset"] = RuntimeBenchmark.PresetName, ["hidden"] = config.HiddenSize, ["layers"] = config.NumHiddenLayers, ["vocab"] = RuntimeBenchmark.VocabSize,
                 ["lora_rank"] = Rank, ["lora_targets"] = "all-linear", ["lora_parameters"] = loraParameters,
             },
             ["batch"] = Batch,
@@ -77,7 +74,7 @@ public static class DpSgdBenchmark
         var random = new Random(5);
         return Enumerable.Range(0, Batch).Select(_ =>
         {
-            var ids = Enumerable.Range(0, Length).Select(_ => random.Next(3, VocabSize)).ToArray();
+            var ids = Enumerable.Range(0, Length).Select(_ => random.Next(3, RuntimeBenchmark.VocabSize)).ToArray();
             return new TokenizedExample(ids, ids.ToArray());
         }).ToList();
     }

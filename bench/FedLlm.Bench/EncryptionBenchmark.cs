@@ -87,7 +87,7 @@ public static class EncryptionBenchmark
             ["fp32_bytes"] = fp32,
             ["uplink_ratio_to_fp32"] = Math.Round(uplinks[0].LongLength / (double)fp32, 4),
             ["downlink_ratio_to_fp32"] = Math.Round(sum.SerializedSize / (double)fp32, 4),
-            ["shared_mask_0_5_uplink_ratio_to_fp32"] = Math.Round(EncryptedVectorFormatSize(parameters, maskedCount) / (double)fp32, 4),
+            ["shared_mask_0_5_uplink_ratio_to_fp32"] = Math.Round(EncryptedVector.SerializedSizeOf(maskedCount, termCount: 1, parameters) / (double)fp32, 4),
             ["server_round_seconds_encrypted"] = Math.Round(encryptedRound, 4),
             ["server_round_seconds_plaintext"] = Math.Round(plainRound, 4),
             ["server_round_overhead"] = Math.Round(encryptedRound / plainRound, 2),
@@ -95,9 +95,6 @@ public static class EncryptionBenchmark
             ["decoding_error_bound"] = parameters.DecodingErrorBound,
         };
     }
-
-    private static long EncryptedVectorFormatSize(HeParameters parameters, int values) =>
-        48 + 40 + ((long)values * parameters.CoefficientBits + 7) / 8;
 
     /// <summary>Median CPU time of the action on this thread (the machine is shared, so wall time would count neighbours).</summary>
     private static double CpuSeconds(Action action)

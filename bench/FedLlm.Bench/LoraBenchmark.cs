@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using FedLlm.Models.Llama;
 using FedLlm.Models.Lora;
-using FedLlm.Models.Presets;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -22,7 +21,7 @@ public static class LoraBenchmark
     public static JsonObject Run(string[] args)
     {
         torch.set_num_threads(Environment.ProcessorCount);
-        var config = ModelPreset.Get(RuntimeBenchmark.PresetName).ToConfig(RuntimeBenchmark.VocabSize, 1, 2, 0);
+        var config = RuntimeBenchmark.FixedConfig();
         var result = new JsonObject
         {
             ["benchmark"] = "lora",
@@ -85,7 +84,8 @@ public static class LoraBenchmark
     {
         foreach (var p in trainable) p.requires_grad = true;
         using var optimizer = optim.AdamW(trainable, 1e-4);
-        using var ids = randint(3, model.Config.VocabSize, [Batch, Length], dtype: ScalarType.Int64, generator: new Generator(5));
+        using var generator = new Generator(5);
+        using var ids = randint(3, model.Config.VocabSize, [Batch, Length], dtype: ScalarType.Int64, generator: generator);
         double seconds = Bench.Measure.MedianSeconds(() => Step(model, optimizer, ids), warmup: 2, repeats: 5);
         return new JsonObject
         {

@@ -36,6 +36,15 @@ public sealed class PretrainedModel : IDisposable
 
     public int? BosTokenId => Generation?.BosTokenId ?? Config.BosTokenId ?? Tokenizer.BosId;
 
+    /// <summary>The EOS token's text, used as a template's end-of-turn marker so the model learns to stop.</summary>
+    public string? EndOfTurnToken => Tokenizer.EosId is int eos ? Tokenizer.IdToToken(eos) : null;
+
+    /// <summary>Padding id: the tokenizer's, else config.json's, else EOS (padding never carries a label, so any id works).</summary>
+    public int PadId => Tokenizer.PadId ?? Config.PadTokenId ?? Tokenizer.EosId ?? 0;
+
+    /// <summary>BOS to prepend to every sequence, when the tokenizer adds one by default; null otherwise.</summary>
+    public int? PrependedBosId => Tokenizer.AddBosByDefault ? BosTokenId : null;
+
     /// <param name="dtype">Base-weight dtype in memory: float32, or bfloat16 (fast on CPUs with AVX512-BF16). Never float16.</param>
     public static PretrainedModel Load(string directory, ScalarType dtype = ScalarType.Float32)
     {

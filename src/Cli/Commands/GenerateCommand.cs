@@ -27,7 +27,7 @@ public static class GenerateCommand
             if (parse.GetValue(adapter) is { } adapterDir) ModelOptions.ApplyAdapter(loaded, adapterDir.FullName);
             string text = parse.GetRequiredValue(prompt);
             var ids = new List<int>();
-            if (loaded.Tokenizer.AddBosByDefault && loaded.BosTokenId is int bos) ids.Add(bos);
+            if (loaded.PrependedBosId is int bos) ids.Add(bos);
             ids.AddRange(loaded.Tokenizer.Encode(text).Select(t => t.Id));
 
             var options = new GenerationOptions

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using FedLlm.Cli.Output;
 using FedLlm.Evaluation.Perplexity;
 using FedLlm.Models;
+using FedLlm.Training.Runs;
 
 namespace FedLlm.Cli.Commands;
 
@@ -52,15 +53,15 @@ public static class ScoreCommand
                     {
                         ["line"] = s.Line,
                         ["tokens"] = s.Score.Tokens,
-                        ["mean_loss"] = Finite(s.Score.MeanLoss),
-                        ["perplexity"] = Finite(s.Score.Perplexity),
+                        ["mean_loss"] = MetricsLog.Number(s.Score.MeanLoss),
+                        ["perplexity"] = MetricsLog.Number(s.Score.Perplexity),
                     }).ToArray()),
                     ["overall"] = new JsonObject
                     {
                         ["records"] = scores.Count,
                         ["tokens"] = tokens,
-                        ["mean_loss"] = Finite(overall.MeanLoss),
-                        ["perplexity"] = Finite(overall.Perplexity),
+                        ["mean_loss"] = MetricsLog.Number(overall.MeanLoss),
+                        ["perplexity"] = MetricsLog.Number(overall.Perplexity),
                     },
                 };
                 Console.Out.WriteLine(output.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -75,6 +76,4 @@ public static class ScoreCommand
         });
         return command;
     }
-
-    private static JsonNode? Finite(double value) => double.IsFinite(value) ? value : null;
 }

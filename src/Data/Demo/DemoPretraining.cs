@@ -1,4 +1,5 @@
 using FedLlm.Data.Model;
+using FedLlm.Data.Randomness;
 
 namespace FedLlm.Data.Demo;
 

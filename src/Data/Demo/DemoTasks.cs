@@ -1,5 +1,6 @@
 using System.Globalization;
 using FedLlm.Data.Model;
+using FedLlm.Data.Randomness;
 
 namespace FedLlm.Data.Demo;
 

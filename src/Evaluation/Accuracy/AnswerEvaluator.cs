@@ -17,7 +17,7 @@ public sealed class AnswerEvaluator(PretrainedModel model, ChatTemplate template
     {
         string text = template.RenderPrompt(prompt.WithoutFinalResponse());
         var ids = new List<int>();
-        if (model.Tokenizer.AddBosByDefault && model.BosTokenId is int bos) ids.Add(bos);
+        if (model.PrependedBosId is int bos) ids.Add(bos);
         ids.AddRange(model.Tokenizer.Encode(text).Select(t => t.Id));
         var result = TextGenerator.Generate(model, ids, new GenerationOptions
         {

@@ -21,7 +21,7 @@ public sealed class SequenceScorer(PretrainedModel model, int? windowTokens = nu
     public SequenceScore Score(string text)
     {
         var ids = model.Tokenizer.Encode(text).Select(t => t.Id).ToList();
-        int? bos = model.Tokenizer.AddBosByDefault ? model.BosTokenId : null;
+        int? bos = model.PrependedBosId;
         int contextPerWindow = _window - (bos is null ? 0 : 1);
         if (bos is null && ids.Count < 2) return new SequenceScore(0, 0);
 

@@ -17,7 +17,7 @@ public static class PlotWriter
     /// <summary>Writes a line chart; points with a NaN y are left out so partial curves still draw.</summary>
     public static void Lines(string path, string title, string xLabel, string yLabel, IEnumerable<PlotSeries> series)
     {
-        var plot = new Plot();
+        using var plot = new Plot();
         foreach (var line in series)
         {
             if (line.X.Count != line.Y.Count) throw new ArgumentException($"series '{line.Label}': {line.X.Count} x values but {line.Y.Count} y values");
@@ -33,7 +33,7 @@ public static class PlotWriter
     /// <summary>Writes a stacked bar chart: one bar per category, one stack segment per group (e.g. labels per client).</summary>
     public static void StackedBars(string path, string title, string xLabel, string yLabel, IReadOnlyList<string> categories, IEnumerable<BarGroup> groups)
     {
-        var plot = new Plot();
+        using var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         var baseline = new double[categories.Count];
         int colour = 0;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using FedLlm.Federation.Engine;
+using FedLlm.Training.Runs;
 
 namespace FedLlm.Federation.Simulation;
 
@@ -27,10 +28,10 @@ public static class RunMetrics
         ["round"] = outcome.Round,
         ["sampled"] = new JsonArray(outcome.Sampled.Select(id => (JsonNode)id).ToArray()),
         ["train_loss"] = new JsonObject(outcome.Accepted.Select(r =>
-            KeyValuePair.Create(r.Update.ClientId.ToString(CultureInfo.InvariantCulture), Number(r.Metrics.TrainLoss)))),
-        ["mean_train_loss"] = outcome.Accepted.Count == 0 ? null : Number(outcome.Accepted.Average(r => r.Metrics.TrainLoss)),
+            KeyValuePair.Create(r.Update.ClientId.ToString(CultureInfo.InvariantCulture), MetricsLog.Number(r.Metrics.TrainLoss)))),
+        ["mean_train_loss"] = outcome.Accepted.Count == 0 ? null : MetricsLog.Number(outcome.Accepted.Average(r => r.Metrics.TrainLoss)),
         ["rejected"] = new JsonArray(outcome.Rejected.Select(r => (JsonNode)new JsonObject { ["client"] = r.ClientId, ["reason"] = r.Reason }).ToArray()),
-        ["aggregate_update_norm"] = Number(outcome.UpdateNorm),
+        ["aggregate_update_norm"] = MetricsLog.Number(outcome.UpdateNorm),
         ["bytes_down"] = outcome.BytesDown,
         ["bytes_up"] = outcome.BytesUp,
         ["seconds"] = outcome.Seconds,
@@ -44,14 +45,14 @@ public static class RunMetrics
             ["type"] = EvaluationType,
             ["model"] = model,
             ["round"] = round,
-            ["mean_held_out_loss"] = Number(loss),
-            ["mean_held_out_perplexity"] = Number(Math.Exp(loss)),
-            ["mean_accuracy"] = Number(accuracy),
+            ["mean_held_out_loss"] = MetricsLog.Number(loss),
+            ["mean_held_out_perplexity"] = MetricsLog.Number(Math.Exp(loss)),
+            ["mean_accuracy"] = MetricsLog.Number(accuracy),
             ["clients"] = new JsonArray(scores.Select(s => (JsonNode)new JsonObject
             {
                 ["client"] = s.ClientId,
-                ["loss"] = Number(s.Loss),
-                ["accuracy"] = Number(s.Accuracy),
+                ["loss"] = MetricsLog.Number(s.Loss),
+                ["accuracy"] = MetricsLog.Number(s.Accuracy),
                 ["examples"] = s.Examples,
             }).ToArray()),
         };
@@ -59,9 +60,9 @@ public static class RunMetrics
         {
             record["test"] = new JsonObject
             {
-                ["loss"] = Number(test.Loss),
-                ["perplexity"] = Number(test.Perplexity),
-                ["accuracy"] = Number(test.Accuracy),
+                ["loss"] = MetricsLog.Number(test.Loss),
+                ["perplexity"] = MetricsLog.Number(test.Perplexity),
+                ["accuracy"] = MetricsLog.Number(test.Accuracy),
                 ["examples"] = test.Examples,
                 ["accuracy_examples"] = test.AccuracyExamples,
             };
@@ -75,9 +76,6 @@ public static class RunMetrics
             c["client"]!.GetValue<int>(), Read(c["loss"]), Read(c["accuracy"]), c["examples"]?.GetValue<int>() ?? 0)).ToList();
 
     public static string ModelOf(JsonObject evaluation) => evaluation["model"]?.GetValue<string>() ?? GlobalModel;
-
-    /// <summary>A JSON number, or null for NaN and infinities (JSON has no such numbers).</summary>
-    public static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
 
     public static double Read(JsonNode? node) => node is null ? double.NaN : node.GetValue<double>();
 }

@@ -27,9 +27,8 @@ public static class RunSetup
 
     public static ExampleTokenizer CreateExampleTokenizer(PretrainedModel model, SimulationConfig config)
     {
-        var template = TemplateRegistry.Get(config.Data.Template, endOfTurn: SimulationRunner.EndOfTurnFor(model));
-        int? bos = model.Tokenizer.AddBosByDefault ? model.BosTokenId : null;
-        return new ExampleTokenizer(model.Tokenizer, template, config.Local.MaxSequenceLength, bos);
+        var template = TemplateRegistry.Get(config.Data.Template, endOfTurn: model.EndOfTurnToken);
+        return new ExampleTokenizer(model.Tokenizer, template, config.Local.MaxSequenceLength, model.PrependedBosId);
     }
 
     /// <summary>

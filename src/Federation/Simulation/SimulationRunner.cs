@@ -82,7 +82,7 @@ public sealed class SimulationRunner
         var globalTest = Tokenize(data.GlobalTest);
 
         var adapters = RunSetup.AttachAdapters(model, config);
-        int padId = PadIdFor(model);
+        int padId = model.PadId;
         var strategy = config.Privacy.Wrap(StrategyFactory.Create(config.Strategy.ToOptions(clients.Count, config.Rounds)), config, clients.Count);
         var state = new ClientStateStore(run.ClientStateDirectory);
         var trainer = new LocalClientTrainer(adapters, config.Local, state, padId, config.Seed, config.Privacy.ToDpSgdPlan(config));
@@ -225,12 +225,6 @@ public sealed class SimulationRunner
             : new TestScore(tests.Average(t => t.Loss), tests.Average(t => t.Accuracy), tests[0].Examples, tests[0].AccuracyExamples);
         return (scores, test);
     }
-
-    public static string? EndOfTurnFor(PretrainedModel model) =>
-        model.Tokenizer.EosId is int eos ? model.Tokenizer.IdToToken(eos) : null;
-
-    public static int PadIdFor(PretrainedModel model) =>
-        model.Tokenizer.PadId ?? model.Config.PadTokenId ?? model.Tokenizer.EosId ?? 0;
 
     private sealed class SilentObserver : ISimulationObserver;
 }

@@ -25,6 +25,11 @@ public sealed class RdpAccountant
     private readonly double[] _totalRdp;
     private readonly List<RdpStepRecord> _history = [];
 
+    // Per-step RDP per order of the last (σ, q) recorded: trainers record the same mechanism step after step.
+    private double _cachedNoiseMultiplier = double.NaN;
+    private double _cachedSampleRate = double.NaN;
+    private double[]? _cachedStepRdp;
+
     /// <summary>A fresh accountant (zero privacy loss).</summary>
     public RdpAccountant(RdpAccountingOptions? options = null)
     {
@@ -58,8 +63,9 @@ public sealed class RdpAccountant
         SampledGaussianRdp.Validate(noiseMultiplier, sampleRate);
         if (steps < 0) throw new ArgumentOutOfRangeException(nameof(steps), steps, "The number of steps must be >= 0.");
         if (steps == 0) return;
+        var stepRdp = StepRdp(noiseMultiplier, sampleRate);
         for (int k = 0; k < _orders.Length; k++)
-            _totalRdp[k] += steps * SampledGaussianRdp.Compute(noiseMultiplier, sampleRate, _orders[k], Summation);
+            _totalRdp[k] += steps * stepRdp[k];
         AppendHistory(new RdpStepRecord(noiseMultiplier, sampleRate, steps));
     }
 
@@ -139,6 +145,19 @@ public sealed class RdpAccountant
             throw new FormatException($"Accountant state JSON is malformed at line {e.LineNumber}, position {e.BytePositionInLine}: {e.Message}", e);
         }
         return FromState(state ?? throw new FormatException("Accountant state JSON is 'null'."));
+    }
+
+    private double[] StepRdp(double noiseMultiplier, double sampleRate)
+    {
+        // Bitwise comparison, so a cached value is only reused for exactly the inputs it was computed from.
+        if (_cachedStepRdp is not null && BitConverter.DoubleToInt64Bits(noiseMultiplier) == BitConverter.DoubleToInt64Bits(_cachedNoiseMultiplier)
+            && BitConverter.DoubleToInt64Bits(sampleRate) == BitConverter.DoubleToInt64Bits(_cachedSampleRate))
+            return _cachedStepRdp;
+        var stepRdp = new double[_orders.Length];
+        for (int k = 0; k < _orders.Length; k++)
+            stepRdp[k] = SampledGaussianRdp.Compute(noiseMultiplier, sampleRate, _orders[k], Summation);
+        (_cachedNoiseMultiplier, _cachedSampleRate, _cachedStepRdp) = (noiseMultiplier, sampleRate, stepRdp);
+        return stepRdp;
     }
 
     private void AppendHistory(RdpStepRecord record)

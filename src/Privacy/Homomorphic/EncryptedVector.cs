@@ -28,9 +28,20 @@ public sealed class EncryptedVector
     public long TotalWeight { get; }
     public string ParameterFingerprintHex => Parameters.FingerprintHex;
     /// <summary>Size of <see cref="ToBytes"/> in bytes.</summary>
-    public long SerializedSize => EncryptedVectorFormat.SerializedSize(Length, TermCount, Parameters.CoefficientBits);
+    public long SerializedSize => SerializedSizeOf(Length, TermCount, Parameters);
+
+    /// <summary>Size in bytes of a serialized vector of <paramref name="length"/> values summed from <paramref name="termCount"/> ciphertexts.</summary>
+    public static long SerializedSizeOf(int length, int termCount, HeParameters parameters) =>
+        EncryptedVectorFormat.SerializedSize(length, termCount, parameters.CoefficientBits);
 
     internal HeParameters Parameters { get; }
+
+    /// <summary>Throws when this ciphertext was made under other parameters than <paramref name="parameters"/>.</summary>
+    internal void EnsureMatches(HeParameters parameters)
+    {
+        if (!Parameters.Fingerprint.SequenceEqual(parameters.Fingerprint))
+            throw new ArgumentException($"ciphertext was made with parameters {ParameterFingerprintHex}, not {parameters.FingerprintHex}", "ciphertext");
+    }
     internal ReadOnlySpan<ulong> Body => _body;
     internal IReadOnlyList<MaskTerm> Terms => _terms;
 

@@ -24,10 +24,7 @@ public sealed class HeAggregator
     public void Add(EncryptedVector ciphertext, long weight)
     {
         ArgumentNullException.ThrowIfNull(ciphertext);
-        if (!ciphertext.Parameters.Fingerprint.SequenceEqual(_parameters.Fingerprint))
-        {
-            throw new ArgumentException($"ciphertext was made with parameters {ciphertext.ParameterFingerprintHex}, not {_parameters.FingerprintHex}", nameof(ciphertext));
-        }
+        ciphertext.EnsureMatches(_parameters);
         if (weight < 1 || weight > _parameters.MaxWeight)
         {
             throw new ArgumentOutOfRangeException(nameof(weight), weight, $"weight must be in [1, W_max = {_parameters.MaxWeight}]");

@@ -49,10 +49,7 @@ public sealed class HeDecryptor
     private void DecryptCore<TSink>(EncryptedVector ciphertext, ref TSink sink) where TSink : struct, IDecodedSink
     {
         _secretKey.EnsureMatches(_parameters);
-        if (!ciphertext.Parameters.Fingerprint.SequenceEqual(_parameters.Fingerprint))
-        {
-            throw new ArgumentException($"ciphertext was made with parameters {ciphertext.ParameterFingerprintHex}, not {_parameters.FingerprintHex}", nameof(ciphertext));
-        }
+        ciphertext.EnsureMatches(_parameters);
         int n = _parameters.RingDegree;
         int length = ciphertext.Length;
         ulong q = _parameters.CiphertextModulus, halfQ = q / 2;

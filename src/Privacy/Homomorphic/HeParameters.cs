@@ -34,9 +34,9 @@ public sealed class HeParameters
         MaxWeight = maxWeight;
         Validate();
 
-        CiphertextModulus = Product(_moduli);
+        CiphertextModulus = (ulong)ProductUpToWireLimit(_moduli); // Validate ensured it is below 2^63
         ScalingFactor = CiphertextModulus / PlaintextModulus;
-        EncodedBound = (long)Math.Round(ClipBound * Math.Pow(2, FractionalBits));
+        EncodedBound = (long)EncodedMagnitude(ClipBound, FractionalBits);
         CoefficientBits = ModularArithmetic.BitLength(CiphertextModulus - 1);
         Tables = [.. _moduli.Select(p => new NttTables(p, ringDegree))];
         Crt = new CrtComposer(_moduli, CiphertextModulus);
@@ -79,7 +79,7 @@ public sealed class HeParameters
         long maxWeight = 1024)
     {
         CheckEncodingAndLimits(fractionalBits, clipBound, maxClients, maxWeight);
-        long encodedBound = (long)Math.Round(clipBound * Math.Pow(2, fractionalBits));
+        long encodedBound = (long)EncodedMagnitude(clipBound, fractionalBits);
         UInt128 totalWeight = (UInt128)(ulong)maxClients * (ulong)maxWeight;
         UInt128 plaintextModulus = 2 * totalWeight * (ulong)encodedBound + 1;
         UInt128 minimumScale = 2 * totalWeight * ErrorBound + 1;
@@ -112,22 +112,18 @@ public sealed class HeParameters
             if ((p - 1) % (2UL * (ulong)RingDegree) != 0) throw new ArgumentException($"modulus #{i} = {p} is not ≡ 1 mod 2N = {2 * RingDegree}");
             if (Array.IndexOf(_moduli, p) != i) throw new ArgumentException($"modulus #{i} = {p} is repeated");
         }
-        int modulusBits = _moduli.Sum(ModularArithmetic.BitLength);
+        int modulusBits = ModulusBits;
         if (modulusBits > maxBits)
         {
             throw new ArgumentException(
                 $"insecure parameters: log2 q = {modulusBits} bits exceeds {maxBits}, the {HeSecurityStandard.SecurityBits}-bit classical limit for " +
                 $"N = {RingDegree} with a ternary secret (HomomorphicEncryption.org standard v1.1, Table 1); use a larger N or smaller moduli");
         }
-        UInt128 q = 1;
-        foreach (ulong p in _moduli)
-        {
-            q *= p;
-            if (q >= (UInt128)1 << MaxModulusBitLength) throw new ArgumentException($"q = ∏ moduli must be below 2^{MaxModulusBitLength} (wire coefficients are ≤ 63 bits)");
-        }
+        UInt128 q = ProductUpToWireLimit(_moduli);
+        if (q >= (UInt128)1 << MaxModulusBitLength) throw new ArgumentException($"q = ∏ moduli must be below 2^{MaxModulusBitLength} (wire coefficients are ≤ 63 bits)");
 
         CheckEncodingAndLimits(FractionalBits, ClipBound, MaxClients, MaxWeight);
-        long encodedBound = (long)Math.Round(ClipBound * Math.Pow(2, FractionalBits));
+        long encodedBound = (long)EncodedMagnitude(ClipBound, FractionalBits);
         UInt128 totalWeight = (UInt128)(ulong)MaxClients * (ulong)MaxWeight;
         UInt128 largestSum = totalWeight * (ulong)encodedBound;
         if (PlaintextModulus <= 2 * largestSum)
@@ -154,17 +150,25 @@ public sealed class HeParameters
     {
         if (fractionalBits is < 0 or > MaxFractionalBits) throw new ArgumentException($"fractional bits {fractionalBits} must be in [0, {MaxFractionalBits}]");
         if (!double.IsFinite(clipBound) || clipBound <= 0) throw new ArgumentException($"clip bound {clipBound} must be finite and positive");
-        double encoded = Math.Round(clipBound * Math.Pow(2, fractionalBits));
+        double encoded = EncodedMagnitude(clipBound, fractionalBits);
         if (encoded < 1 || encoded > (1L << 52)) throw new ArgumentException($"round(B·2^f) = {encoded} must be in [1, 2^52]");
         if (maxClients < 1) throw new ArgumentException($"max clients {maxClients} must be at least 1");
         if (maxWeight is < 1 or > 1L << 31) throw new ArgumentException($"max weight {maxWeight} must be in [1, 2^31]");
     }
 
-    private static ulong Product(ulong[] moduli)
+    /// <summary>round(B·2^f): the largest encoded magnitude.</summary>
+    private static double EncodedMagnitude(double clipBound, int fractionalBits) => Math.Round(clipBound * Math.Pow(2, fractionalBits));
+
+    /// <summary>∏ moduli, stopping as soon as it reaches the 2^63 wire limit, so the product never wraps.</summary>
+    private static UInt128 ProductUpToWireLimit(ulong[] moduli)
     {
-        ulong q = 1;
-        foreach (ulong p in moduli) q *= p;
-        return q;
+        UInt128 product = 1;
+        foreach (ulong p in moduli)
+        {
+            product *= p;
+            if (product >= (UInt128)1 << MaxModulusBitLength) break;
+        }
+        return product;
     }
 
     /// <summary>
@@ -185,9 +189,8 @@ public sealed class HeParameters
                 ulong first = ModularArithmetic.FindNttPrimeBelow((UInt128)1 << ((bits + 1) / 2), ringDegree);
                 moduli = [first, ModularArithmetic.FindNttPrimeBelow((UInt128)1 << (bits / 2), ringDegree, exclude: first)];
             }
-            UInt128 product = 1;
-            foreach (ulong p in moduli) product *= p;
-            if (product >= minimumModulus) return moduli;
+            // minimumModulus is below the wire limit, so a product capped there compares the same way.
+            if (ProductUpToWireLimit(moduli) >= minimumModulus) return moduli;
         }
         throw new ArgumentException($"no NTT prime set of at most {MaxModulusBitLength} bits reaches q ≥ {minimumModulus}");
     }

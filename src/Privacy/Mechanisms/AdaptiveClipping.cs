@@ -72,8 +72,7 @@ public sealed class AdaptiveClipping
     /// </summary>
     public static double SplitUpdateNoiseMultiplier(double noiseMultiplier, double countNoiseStd)
     {
-        if (double.IsNaN(noiseMultiplier) || noiseMultiplier < 0.0 || double.IsInfinity(noiseMultiplier))
-            throw new ArgumentOutOfRangeException(nameof(noiseMultiplier), noiseMultiplier, "The noise multiplier must be finite and >= 0.");
+        GaussianNoise.ValidateNoiseMultiplier(noiseMultiplier);
         if (double.IsNaN(countNoiseStd) || countNoiseStd < 0.0 || double.IsInfinity(countNoiseStd))
             throw new ArgumentOutOfRangeException(nameof(countNoiseStd), countNoiseStd, "The count noise std σ_b must be finite and >= 0.");
         if (noiseMultiplier == 0.0) return 0.0;

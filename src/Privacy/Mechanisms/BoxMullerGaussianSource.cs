@@ -20,9 +20,6 @@ public class BoxMullerGaussianSource : IGaussianSource
         _uniform = uniform ?? throw new ArgumentNullException(nameof(uniform));
     }
 
-    /// <summary>The underlying uniform source (e.g. to drive a <see cref="PoissonSampler"/> from the same stream).</summary>
-    public IRandomSource Uniform => _uniform;
-
     public double NextStandardNormal()
     {
         if (_hasSpare)

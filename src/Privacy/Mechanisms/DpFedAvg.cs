@@ -83,8 +83,7 @@ public static class DpFedAvg
 
     private static void ValidateNoise(double noiseMultiplier, double clipNorm, double denominator)
     {
-        if (double.IsNaN(noiseMultiplier) || noiseMultiplier < 0.0 || double.IsInfinity(noiseMultiplier))
-            throw new ArgumentOutOfRangeException(nameof(noiseMultiplier), noiseMultiplier, "The noise multiplier must be finite and >= 0.");
+        GaussianNoise.ValidateNoiseMultiplier(noiseMultiplier);
         L2Clipping.ValidateMaxNorm(clipNorm);
         if (double.IsNaN(denominator) || denominator <= 0.0 || double.IsInfinity(denominator))
             throw new ArgumentOutOfRangeException(nameof(denominator), denominator, "The client count / denominator must be finite and > 0.");

@@ -47,8 +47,7 @@ public static class DpSgd
     /// <summary>Per-coordinate noise std on the summed gradient: σ·C.</summary>
     public static double NoiseStd(double noiseMultiplier, double maxNorm)
     {
-        if (double.IsNaN(noiseMultiplier) || noiseMultiplier < 0.0 || double.IsInfinity(noiseMultiplier))
-            throw new ArgumentOutOfRangeException(nameof(noiseMultiplier), noiseMultiplier, "The noise multiplier must be finite and >= 0.");
+        GaussianNoise.ValidateNoiseMultiplier(noiseMultiplier);
         L2Clipping.ValidateMaxNorm(maxNorm);
         return noiseMultiplier * maxNorm;
     }

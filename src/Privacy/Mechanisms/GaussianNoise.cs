@@ -13,4 +13,11 @@ public static class GaussianNoise
         for (int i = 0; i < values.Length; i++)
             values[i] = (float)(values[i] + standardDeviation * source.NextStandardNormal());
     }
+
+    /// <summary>A noise multiplier σ (noise std in units of the clipping norm) must be finite and >= 0.</summary>
+    internal static void ValidateNoiseMultiplier(double noiseMultiplier)
+    {
+        if (double.IsNaN(noiseMultiplier) || noiseMultiplier < 0.0 || double.IsInfinity(noiseMultiplier))
+            throw new ArgumentOutOfRangeException(nameof(noiseMultiplier), noiseMultiplier, "The noise multiplier must be finite and >= 0.");
+    }
 }

@@ -1,7 +1,7 @@
 using FedLlm.Models.Lora;
 using FedLlm.Training.Examples;
-using FedLlm.Training.Hooks;
 using FedLlm.Training.Optimization;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FedLlm.Training.Dpo;
@@ -18,10 +18,10 @@ public sealed class DpoTrainer : IDisposable
     private readonly TrainerOptions _options;
     private readonly double _beta;
     private readonly int _padId;
-    private readonly ITrainingHooks _hooks;
+    private readonly IReadOnlyList<Parameter> _trainable;
     private readonly optim.Optimizer _optimizer;
 
-    public DpoTrainer(LoraAdapterSet adapters, TrainerOptions options, int padId, double beta = 0.1, ITrainingHooks? hooks = null)
+    public DpoTrainer(LoraAdapterSet adapters, TrainerOptions options, int padId, double beta = 0.1)
     {
         options.Validate();
         if (beta <= 0) throw new ArgumentException($"DPO beta must be positive, got {beta}");
@@ -29,10 +29,9 @@ public sealed class DpoTrainer : IDisposable
         _options = options;
         _beta = beta;
         _padId = padId;
-        _hooks = hooks ?? NoHooks.Instance;
-        var parameters = adapters.Parameters.Select(p => p.Parameter).ToList();
-        foreach (var p in parameters) p.requires_grad = true;
-        _optimizer = optim.AdamW(parameters, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
+        _trainable = adapters.Parameters.Select(p => p.Parameter).ToList();
+        foreach (var p in _trainable) p.requires_grad = true;
+        _optimizer = optim.AdamW(_trainable, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
     }
 
     /// <summary>Reference (adapter-off) log-probabilities of chosen and rejected responses, one pair per row.</summary>
@@ -72,7 +71,6 @@ public sealed class DpoTrainer : IDisposable
         var schedule = new LearningRateSchedule(_options.Schedule, _options.LearningRate, steps, _options.WarmupSteps, _options.MinLearningRate);
         var order = new ExampleOrder(pairs.Count, _options.Seed);
         var history = new List<DpoStepMetrics>();
-        var tensors = _adapters.Tensors;
         _adapters.Training = true;
         try
         {
@@ -99,15 +97,9 @@ public sealed class DpoTrainer : IDisposable
                     rewardRejected += rejectedRewards.sum().item<float>() / indices.Count;
                     correct += chosenRewards.gt(rejectedRewards).sum().item<long>();
                 }
-                using (var scope = NewDisposeScope())
-                {
-                    if (_hooks.ExtraLoss(tensors) is { } extra) extra.backward();
-                }
-                var parameters = _adapters.Parameters.Select(p => p.Parameter).ToList();
                 // With clipping off, a huge threshold makes clip_grad_norm_ a pure norm computation.
-                double gradNorm = nn.utils.clip_grad_norm_(parameters, _options.MaxGradNorm > 0 ? _options.MaxGradNorm : double.MaxValue);
+                double gradNorm = nn.utils.clip_grad_norm_(_trainable, _options.MaxGradNorm > 0 ? _options.MaxGradNorm : double.MaxValue);
                 _optimizer.step();
-                _hooks.AfterOptimizerStep(tensors, lr);
                 long tokens = indices.Sum(i => (long)pairs[i].Chosen.TrainedTokens + pairs[i].Rejected.TrainedTokens);
                 var metrics = new DpoStepMetrics(step, loss, rewardChosen, rewardRejected, correct / indices.Count, lr, gradNorm, tokens);
                 history.Add(metrics);

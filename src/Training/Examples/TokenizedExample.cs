@@ -9,6 +9,24 @@ public sealed record TokenizedExample(int[] InputIds, int[] Labels)
 {
     public const int IgnoreLabel = -100;
 
+    public int[] Labels
+    {
+        get;
+        init
+        {
+            field = value;
+            TargetTokens = CountTargets(value);
+        }
+    } = Labels;
+
+    /// <summary>
+    /// Labelled positions the loss is taken on after the shift (the first label predicts nothing); counted once here
+    /// because trainers need it per example per step. A <c>with</c> that replaces <see cref="Labels"/> recounts.
+    /// </summary>
+    public int TargetTokens { get; private init; } = CountTargets(Labels);
+
     public int Length => InputIds.Length;
     public int TrainedTokens => Labels.Count(l => l != IgnoreLabel);
+
+    private static int CountTargets(int[] labels) => labels.Skip(1).Count(l => l != IgnoreLabel);
 }

@@ -1,5 +1,3 @@
-using FedLlm.Privacy.Accounting;
-
 namespace FedLlm.Training.Privacy;
 
 /// <summary>
@@ -43,8 +41,4 @@ public sealed record DpSgdOptions
         if (ExpectedBatchSize is <= 0)
             throw new ArgumentException($"DP-SGD expected batch size must be positive, got {ExpectedBatchSize}");
     }
-
-    /// <summary>These options with σ chosen so that <paramref name="steps"/> steps at rate q spend at most ε (RDP accountant).</summary>
-    public DpSgdOptions CalibratedFor(double targetEpsilon, double delta, double sampleRate, long steps, RdpAccountingOptions? accounting = null) =>
-        this with { NoiseMultiplier = NoiseCalibration.NoiseForEpsilon(targetEpsilon, delta, sampleRate, steps, accounting) };
 }

@@ -107,7 +107,7 @@ public sealed class DpSgdTrainer : IDisposable
                 perExample.Clip(_privacy.MaxGradNorm);
                 perExample.AddSumTo(sums);
                 lossSum += perExample.Losses.Sum(l => (double)l);
-                tokens += micro.Sum(e => (long)e.Labels.Skip(1).Count(l => l != TokenizedExample.IgnoreLabel));
+                tokens += micro.Sum(e => (long)e.TargetTokens);
             }
             released = _adapters.Layout.Flatten(sums);
         }

@@ -60,10 +60,10 @@ public sealed class TrainingRun
         _config = config;
         _model = model;
         _options = config.Training.ToOptions();
-        _padId = ModelSpecialTokens.PadId(model);
+        _padId = model.PadId;
 
-        var template = TemplateRegistry.Get(config.Data.Template, endOfTurn: ModelSpecialTokens.EndOfTurn(model));
-        var tokenizer = new ExampleTokenizer(model.Tokenizer, template, _options.MaxSequenceLength, ModelSpecialTokens.Bos(model));
+        var template = TemplateRegistry.Get(config.Data.Template, endOfTurn: model.EndOfTurnToken);
+        var tokenizer = new ExampleTokenizer(model.Tokenizer, template, _options.MaxSequenceLength, model.PrependedBosId);
         var heldOut = data.HeldOut.Take(config.Data.MaxEvalExamples).ToList();
         if (config.IsDpo)
         {
@@ -134,14 +134,9 @@ public sealed class TrainingRun
         SetTraining(true);
         try
         {
-            trainer.Train(_sftTrain, metrics =>
-            {
-                var step = new TrainingStep(metrics.Step + 1, metrics.Loss, metrics.LearningRate, metrics.GradNorm, metrics.Tokens);
-                steps.Add(step);
-                log.Write(StepLine(step));
-                observer.StepCompleted(step.Step, TotalSteps);
-                if (IsEvaluationStep(step.Step)) Record(Evaluate(step.Step), log, observer, evaluations);
-            }, cancellation);
+            trainer.Train(_sftTrain, metrics => OnStep(
+                new TrainingStep(metrics.Step + 1, metrics.Loss, metrics.LearningRate, metrics.GradNorm, metrics.Tokens),
+                _ => { }, Evaluate, log, observer, steps, evaluations), cancellation);
         }
         finally
         {
@@ -163,7 +158,15 @@ public sealed class TrainingRun
         SetTraining(true);
         try
         {
-            TrainDpo(trainer, log, observer, steps, evaluations, Evaluate, cancellation);
+            trainer.Train(_dpoTrain, metrics => OnStep(
+                new TrainingStep(metrics.Step + 1, metrics.Loss, metrics.LearningRate, metrics.GradNorm, metrics.Tokens),
+                line =>
+                {
+                    line["rewards/chosen"] = MetricsLog.Number(metrics.RewardChosen);
+                    line["rewards/rejected"] = MetricsLog.Number(metrics.RewardRejected);
+                    line["rewards/margins"] = MetricsLog.Number(metrics.Margin);
+                    line["rewards/accuracies"] = MetricsLog.Number(metrics.Accuracy);
+                }, Evaluate, log, observer, steps, evaluations), cancellation);
         }
         finally
         {
@@ -171,22 +174,16 @@ public sealed class TrainingRun
         }
     }
 
-    private void TrainDpo(DpoTrainer trainer, MetricsLog log, ITrainingObserver observer, List<TrainingStep> steps,
-        List<TrainingEvaluation> evaluations, Func<int, TrainingEvaluation> evaluate, CancellationToken cancellation)
+    /// <summary>After each optimiser step: keep it, log its line (plus any method-specific fields), report it, evaluate when due.</summary>
+    private void OnStep(TrainingStep step, Action<JsonObject> addFields, Func<int, TrainingEvaluation> evaluate,
+        MetricsLog log, ITrainingObserver observer, List<TrainingStep> steps, List<TrainingEvaluation> evaluations)
     {
-        trainer.Train(_dpoTrain, metrics =>
-        {
-            var step = new TrainingStep(metrics.Step + 1, metrics.Loss, metrics.LearningRate, metrics.GradNorm, metrics.Tokens);
-            steps.Add(step);
-            var line = StepLine(step);
-            line["rewards/chosen"] = MetricsLog.Number(metrics.RewardChosen);
-            line["rewards/rejected"] = MetricsLog.Number(metrics.RewardRejected);
-            line["rewards/margins"] = MetricsLog.Number(metrics.Margin);
-            line["rewards/accuracies"] = MetricsLog.Number(metrics.Accuracy);
-            log.Write(line);
-            observer.StepCompleted(step.Step, TotalSteps);
-            if (IsEvaluationStep(step.Step)) Record(evaluate(step.Step), log, observer, evaluations);
-        }, cancellation);
+        steps.Add(step);
+        var line = StepLine(step);
+        addFields(line);
+        log.Write(line);
+        observer.StepCompleted(step.Step, TotalSteps);
+        if (IsEvaluationStep(step.Step)) Record(evaluate(step.Step), log, observer, evaluations);
     }
 
     private bool IsEvaluationStep(int step) =>

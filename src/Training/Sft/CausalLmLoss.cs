@@ -7,16 +7,14 @@ namespace FedLlm.Training.Sft;
 /// <summary>Next-token cross-entropy over labelled positions, summed (callers divide by the token count they choose).</summary>
 public static class CausalLmLoss
 {
-    /// <returns>The summed loss (a scalar tensor) and the number of labelled tokens it covers.</returns>
-    public static (Tensor SummedLoss, long Tokens) Summed(CausalLm model, Tensor inputIds, Tensor labels)
+    /// <returns>The summed loss, a scalar tensor.</returns>
+    public static Tensor Summed(CausalLm model, Tensor inputIds, Tensor labels)
     {
         long length = inputIds.shape[1];
         var logits = model.Forward(inputIds.narrow(1, 0, length - 1));
         var targets = labels.narrow(1, 1, length - 1).flatten();
-        long tokens = targets.ne(TokenizedExample.IgnoreLabel).sum().item<long>();
-        var loss = nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), targets,
+        return nn.functional.cross_entropy(logits.view(-1, logits.shape[2]), targets,
             ignore_index: TokenizedExample.IgnoreLabel, reduction: nn.Reduction.Sum);
-        return (loss, tokens);
     }
 
     /// <summary>Mean token loss over <paramref name="examples"/> without gradients.</summary>
@@ -29,9 +27,8 @@ public static class CausalLmLoss
         {
             using var scope = NewDisposeScope();
             var (inputs, labels) = BatchCollator.Collate(batch, padId);
-            var (loss, count) = Summed(model, inputs, labels);
-            total += loss.item<float>();
-            tokens += count;
+            total += Summed(model, inputs, labels).item<float>();
+            tokens += labels.narrow(1, 1, labels.shape[1] - 1).ne(TokenizedExample.IgnoreLabel).sum().item<long>();
         }
         return tokens == 0 ? double.NaN : total / tokens;
     }

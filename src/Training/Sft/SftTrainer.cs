@@ -52,15 +52,14 @@ public sealed class SftTrainer : IDisposable
             foreach (var group in _optimizer.ParamGroups) group.LearningRate = lr;
 
             var stepExamples = order.Take(_options.ExamplesPerStep).Select(i => examples[i]).ToList();
-            long stepTokens = Math.Max(1, stepExamples.Sum(e => (long)e.Labels.Skip(1).Count(l => l != TokenizedExample.IgnoreLabel)));
+            long stepTokens = Math.Max(1, stepExamples.Sum(e => (long)e.TargetTokens));
             _optimizer.zero_grad();
             double stepLoss = 0;
             foreach (var micro in stepExamples.Chunk(_options.BatchSize))
             {
                 using var scope = NewDisposeScope();
                 var (inputs, labels) = BatchCollator.Collate(micro, _padId);
-                var (summed, _) = CausalLmLoss.Summed(_model, inputs, labels);
-                var loss = summed / stepTokens;
+                var loss = CausalLmLoss.Summed(_model, inputs, labels) / stepTokens;
                 loss.backward();
                 stepLoss += loss.item<float>();
             }
@@ -68,9 +67,8 @@ public sealed class SftTrainer : IDisposable
             {
                 if (_hooks.ExtraLoss(tensors) is { } extra) extra.backward();
             }
-            double gradNorm = _options.MaxGradNorm > 0
-                ? nn.utils.clip_grad_norm_(_trainable, _options.MaxGradNorm)
-                : GradientNorm();
+            // clip_grad_norm_ reports the pre-clip total norm; with clipping off, a huge threshold makes it a pure norm computation.
+            double gradNorm = nn.utils.clip_grad_norm_(_trainable, _options.MaxGradNorm > 0 ? _options.MaxGradNorm : double.MaxValue);
             _optimizer.step();
             _hooks.AfterOptimizerStep(tensors, lr);
 
@@ -79,15 +77,6 @@ public sealed class SftTrainer : IDisposable
             onStep?.Invoke(metrics);
         }
         return new TrainingResult(steps, history.Average(h => h.Loss), history);
-    }
-
-    private double GradientNorm()
-    {
-        using var scope = NewDisposeScope();
-        double sum = 0;
-        foreach (var p in _trainable)
-            if (p.grad is { } g) sum += g.pow(2).sum().item<float>();
-        return Math.Sqrt(sum);
     }
 
     public void Dispose() => _optimizer.Dispose();

@@ -16,7 +16,7 @@ public sealed class LocalTrainingWork(SimulationConfig config, PretrainedModel m
     IReadOnlyList<InstructionExample> records, string stateDirectory, Action<string> log) : ILocalWork
 {
     private readonly LocalClientTrainer _trainer = new(adapters, config.Local, new ClientStateStore(stateDirectory),
-        SimulationRunner.PadIdFor(model), config.Seed);
+        model.PadId, config.Seed);
     private ClientData? _data;
 
     public void Joined(JoinReply join)

@@ -60,11 +60,11 @@ public class StoriesFineTuningTests
         var loaded = DatasetLoader.Load<PreferenceExample>(SharedData.PathOf("data/dpo/dpo_en_demo.json"),
             new DatasetLoadOptions { BadRows = BadRowPolicy.Fail });
         Assert.Equal(300, loaded.Examples.Count);
-        var tokenizer = new ExampleTokenizer(model.Tokenizer, TemplateRegistry.Get("alpaca", endOfTurn: ModelSpecialTokens.EndOfTurn(model)),
-            80, ModelSpecialTokens.Bos(model));
+        var tokenizer = new ExampleTokenizer(model.Tokenizer, TemplateRegistry.Get("alpaca", endOfTurn: model.EndOfTurnToken),
+            80, model.PrependedBosId);
         var pairs = loaded.Examples.Take(32).Select(tokenizer.Tokenize).OfType<PreferencePair>().ToList();
         Assert.Equal(32, pairs.Count);
-        int padId = ModelSpecialTokens.PadId(model);
+        int padId = model.PadId;
 
         var adapters = LoraAdapterSet.Attach(model.Model, new LoraConfig { Rank = 8, Alpha = 16, Dropout = 0, TargetModules = LoraConfig.AllLinearModules }, seed: 7);
         using var trainer = new DpoTrainer(adapters, new TrainerOptions { LearningRate = 1e-2, BatchSize = 8, MaxSteps = 20, Seed = 3 }, padId, beta: 0.1);

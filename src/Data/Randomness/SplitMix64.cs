@@ -1,10 +1,10 @@
-namespace FedLlm.Data.Demo;
+namespace FedLlm.Data.Randomness;
 
 /// <summary>
 /// SplitMix64 (Steele, Lea, Flood 2014; constants as in java.util.SplittableRandom): a tiny generator whose
-/// output depends only on the seed, so demo data is identical across .NET versions and platforms.
+/// output depends only on the seed, so demo data and data splits are identical across .NET versions and platforms.
 /// </summary>
-internal sealed class SplitMix64(ulong seed)
+public sealed class SplitMix64(ulong seed)
 {
     private ulong _state = seed;
 
@@ -21,6 +21,7 @@ internal sealed class SplitMix64(ulong seed)
 
     public T Pick<T>(IReadOnlyList<T> items) => items[Next(items.Count)];
 
+    /// <summary>Fisher–Yates, from the last item down.</summary>
     public void Shuffle<T>(IList<T> items)
     {
         for (int i = items.Count - 1; i > 0; i--)
