@@ -45,7 +45,10 @@ public static class RunSetup
             order.Take(heldOut).Select(i => records[i]).ToList());
     }
 
-    public static ClientData Tokenize(ClientExamples client, ExampleTokenizer tokenizer) => new(client.ClientId,
-        client.Train.Select(e => tokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList(),
-        client.HeldOut.Select(e => tokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList());
+    public static ClientData Tokenize(ClientExamples client, ExampleTokenizer tokenizer) =>
+        new(client.ClientId, Tokenize(client.Train, tokenizer), Tokenize(client.HeldOut, tokenizer));
+
+    /// <summary>The trainable examples among <paramref name="examples"/> (those whose response survives truncation).</summary>
+    public static List<TokenizedExample> Tokenize(IEnumerable<InstructionExample> examples, ExampleTokenizer tokenizer) =>
+        examples.Select(e => tokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList();
 }

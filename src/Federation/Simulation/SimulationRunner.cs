@@ -74,12 +74,10 @@ public sealed class SimulationRunner
         var rawClients = data.Clients;
 
         var exampleTokenizer = RunSetup.CreateExampleTokenizer(model, config);
-        List<TokenizedExample> Tokenize(IEnumerable<InstructionExample> examples) =>
-            examples.Select(e => exampleTokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList();
-        var clients = rawClients.Select(c => new ClientData(c.ClientId, Tokenize(c.Train), Tokenize(c.HeldOut))).ToList();
+        var clients = rawClients.Select(c => RunSetup.Tokenize(c, exampleTokenizer)).ToList();
         var empty = clients.FirstOrDefault(c => c.Train.Count == 0);
         if (empty is not null) throw new ArgumentException($"client {empty.ClientId} has no trainable examples after tokenization");
-        var globalTest = Tokenize(data.GlobalTest);
+        var globalTest = RunSetup.Tokenize(data.GlobalTest, exampleTokenizer);
 
         var adapters = RunSetup.AttachAdapters(model, config);
         int padId = model.PadId;
