@@ -9,9 +9,9 @@ namespace FedLlm.Data.Demo;
 /// </summary>
 public static class DemoPretraining
 {
+    // The demo tasks' own vocabulary (so the two cannot drift apart), then the numbers their answers use.
     private static readonly string[] Words =
-        ["cat", "dog", "sun", "tree", "fish", "bird", "moon", "rock", "leaf", "rain", "star", "boat",
-         "Norland", "Ostria", "Belmar", "Quova", "Zarith", "Pellan", "Corvia", "Trelos", "a", "b", "c", "d", "e", "f", "g", "h",
+        [.. DemoTasks.Words, .. DemoTasks.CountryNames, .. DemoTasks.Letters,
          "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "15", "18"];
 
     public static IReadOnlyList<InstructionExample> Generate(int count, ulong seed)

@@ -21,9 +21,9 @@ public static class DemoTasks
 
     public static IReadOnlyList<string> Categories { get; } = [Reverse, Uppercase, Add, Sort, Count, Capital, Last];
 
-    private static readonly string[] Words = ["cat", "dog", "sun", "tree", "fish", "bird", "moon", "rock", "leaf", "rain", "star", "boat"];
+    internal static readonly string[] Words = ["cat", "dog", "sun", "tree", "fish", "bird", "moon", "rock", "leaf", "rain", "star", "boat"];
 
-    private static readonly string[] Letters = ["a", "b", "c", "d", "e", "f", "g", "h"];
+    internal static readonly string[] Letters = ["a", "b", "c", "d", "e", "f", "g", "h"];
 
     /// <summary>Made-up countries and capitals, so the answer can only come from the training data.</summary>
     public static IReadOnlyDictionary<string, string> Capitals { get; } = new Dictionary<string, string>
@@ -32,7 +32,7 @@ public static class DemoTasks
         ["Zarith"] = "Mora", ["Pellan"] = "Dusk", ["Corvia"] = "Anse", ["Trelos"] = "Pim",
     };
 
-    private static readonly string[] CountryNames = [.. Capitals.Keys];
+    internal static readonly string[] CountryNames = [.. Capitals.Keys];
 
     /// <summary>
     /// <paramref name="count"/> examples with the tasks in equal shares (round-robin, then shuffled); the same

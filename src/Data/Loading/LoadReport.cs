@@ -15,7 +15,7 @@ public sealed class LoadReport(string path)
     /// <summary>The format used (the detected one when Auto was asked for); null until the first record is converted.</summary>
     public RecordFormat? Format { get; internal set; }
 
-    public long Read { get; private set; }
+    public long Read => Kept + Skipped;
 
     public long Kept { get; private set; }
 
@@ -24,11 +24,10 @@ public sealed class LoadReport(string path)
     /// <summary>The first <see cref="MaxReasons"/> reasons, each "location: problem".</summary>
     public IReadOnlyList<string> SkipReasons => _reasons;
 
-    internal void CountKept() { Read++; Kept++; }
+    internal void CountKept() => Kept++;
 
     internal void CountSkipped(string reason)
     {
-        Read++;
         Skipped++;
         if (_reasons.Count < MaxReasons) _reasons.Add(reason);
     }

@@ -11,6 +11,8 @@ public static class TextGenerator
     public static GenerationResult Generate(PretrainedModel model, IReadOnlyList<int> promptIds, GenerationOptions options, Action<string>? onText = null)
     {
         if (promptIds.Count == 0) throw new ArgumentException("The prompt must contain at least one token.", nameof(promptIds));
+        // The prompt's forward pass already yields the first new token, so zero cannot be honoured.
+        if (options.MaxNewTokens < 1) throw new ArgumentException($"max new tokens must be at least 1, got {options.MaxNewTokens}", nameof(options));
         int capacity = Math.Min(model.Config.MaxPositionEmbeddings, promptIds.Count + options.MaxNewTokens);
         if (promptIds.Count >= model.Config.MaxPositionEmbeddings)
             throw new ArgumentException($"The prompt has {promptIds.Count} tokens; the model's context is {model.Config.MaxPositionEmbeddings}.");

@@ -48,8 +48,8 @@ public sealed class Attention : nn.Module
         }
 
         long total = k.shape[2];
-        k = RepeatKeyValueHeads(k, heads / kvHeads);
-        v = RepeatKeyValueHeads(v, heads / kvHeads);
+        k = RepeatKeyValueHeads(k, _config.KeyValueGroups);
+        v = RepeatKeyValueHeads(v, _config.KeyValueGroups);
 
         Tensor attended;
         if (length == 1 || total == length)

@@ -3,15 +3,11 @@ using System.Text.Json.Nodes;
 
 namespace FedLlm.Models.Llama;
 
-/// <summary>Defaults from a model folder's optional <c>generation_config.json</c>.</summary>
+/// <summary>The special-token ids of a model folder's optional <c>generation_config.json</c> (sampling defaults there are not used).</summary>
 public sealed record GenerationConfig
 {
     public int? BosTokenId { get; init; }
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
-    public double? Temperature { get; init; }
-    public double? TopP { get; init; }
-    public int? MaxNewTokens { get; init; }
-    public bool? DoSample { get; init; }
 
     public static GenerationConfig? TryLoad(string modelDirectory)
     {
@@ -30,10 +26,6 @@ public sealed record GenerationConfig
                     JsonValue v => [(int)v],
                     _ => [],
                 },
-                Temperature = (double?)json["temperature"],
-                TopP = (double?)json["top_p"],
-                MaxNewTokens = (int?)json["max_new_tokens"],
-                DoSample = (bool?)json["do_sample"],
             };
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
@@ -48,10 +40,6 @@ public sealed record GenerationConfig
         if (BosTokenId is int bos) json["bos_token_id"] = bos;
         if (EosTokenIds.Count == 1) json["eos_token_id"] = EosTokenIds[0];
         else if (EosTokenIds.Count > 1) json["eos_token_id"] = new JsonArray(EosTokenIds.Select(id => (JsonNode)id).ToArray());
-        if (Temperature is double t) json["temperature"] = t;
-        if (TopP is double p) json["top_p"] = p;
-        if (MaxNewTokens is int m) json["max_new_tokens"] = m;
-        if (DoSample is bool d) json["do_sample"] = d;
         File.WriteAllText(Path.Combine(modelDirectory, "generation_config.json"),
             json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }

@@ -129,9 +129,10 @@ public sealed class LoraAdapterSet
     public void MergeIntoBase()
     {
         using var noGrad = no_grad();
+        var projections = Model.Projections().ToDictionary(p => p.Path, p => p.Projection);
         foreach (var (path, layer) in _layers)
         {
-            var projection = Model.Projections().First(p => p.Path == path).Projection;
+            var projection = projections[path];
             using var delta = layer.DeltaWeight();
             using var merged = projection.Weight.to(ScalarType.Float32).add_(delta);
             projection.Weight.copy_(merged);

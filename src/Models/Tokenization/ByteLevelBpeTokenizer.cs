@@ -108,8 +108,6 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer, ITokenTextSource
         AddBosByDefault = definition.AddBosByDefault && BosId is not null;
     }
 
-    public ByteLevelBpeDefinition Definition => _definition;
-
     public int VocabSize => _idToToken.Length;
     public int? BosId { get; }
     public int? EosId { get; }
@@ -240,8 +238,9 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer, ITokenTextSource
     {
         var result = new OffsetMappedText();
         if (addPrefixSpace && start < end && text[start] != ' ') result.Append(' ', start, start);
-        string segment = text.Substring(start, end - start);
-        if (!_definition.NormalizeNfc || segment.IsNormalized(NormalizationForm.FormC))
+        // The copy is made only when normalisation is on: most tokenizers leave text as is.
+        string? segment = _definition.NormalizeNfc ? text.Substring(start, end - start) : null;
+        if (segment is null || segment.IsNormalized(NormalizationForm.FormC))
         {
             result.AppendOriginal(text, start, end);
             return result;

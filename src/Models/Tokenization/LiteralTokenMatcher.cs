@@ -22,8 +22,6 @@ internal sealed class LiteralTokenMatcher
             .ToDictionary(g => g.Key, g => g.OrderByDescending(l => l.Text.Length).ThenBy(l => l.Text, StringComparer.Ordinal).ToArray());
     }
 
-    public bool IsEmpty => _byFirstChar.Count == 0;
-
     public List<Segment> Split(string text, bool includeSpecial)
     {
         var segments = new List<Segment>();

@@ -31,11 +31,14 @@ public static class TokenizerJsonReader
         }
     }
 
-    /// <summary>True when the tokenizer.json at <paramref name="path"/> is byte-level (a ByteLevel pre-tokenizer or decoder).</summary>
-    public static bool IsByteLevel(string path)
+    /// <summary>
+    /// Parses the tokenizer.json at <paramref name="path"/> once and reads it when it is byte-level (a ByteLevel
+    /// pre-tokenizer or decoder) or when <paramref name="required"/>; otherwise null, so the caller can prefer another file.
+    /// </summary>
+    internal static ByteLevelBpeDefinition? ReadFileIfByteLevel(string path, TokenizerConfig config, bool required)
     {
         using var document = TokenizerConfig.ParseFile(path);
-        return IsByteLevel(document.RootElement);
+        return required || IsByteLevel(document.RootElement) ? Parse(document.RootElement, path, config) : null;
     }
 
     private static bool IsByteLevel(JsonElement root) =>

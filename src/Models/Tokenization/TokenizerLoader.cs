@@ -20,8 +20,8 @@ public static class TokenizerLoader
         string llama2cPath = Path.Combine(modelDirectory, Llama2cTokenizerFileName);
 
         // A Llama-2-style directory ships both a SentencePiece-flavoured tokenizer.json and tokenizer.model; prefer the latter there.
-        if (File.Exists(jsonPath) && (TokenizerJsonReader.IsByteLevel(jsonPath) || !File.Exists(modelPath)))
-            return new ByteLevelBpeTokenizer(TokenizerJsonReader.ReadFile(jsonPath, config));
+        if (File.Exists(jsonPath) && TokenizerJsonReader.ReadFileIfByteLevel(jsonPath, config, required: !File.Exists(modelPath)) is { } definition)
+            return new ByteLevelBpeTokenizer(definition);
         if (File.Exists(modelPath)) return CreateSentencePiece(SentencePieceModelFile.Read(modelPath), config, modelPath);
         if (File.Exists(llama2cPath)) return CreateSentencePiece(Llama2cTokenizerReader.Read(llama2cPath), config, llama2cPath);
         throw new FileNotFoundException(
