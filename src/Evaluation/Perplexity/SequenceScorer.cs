@@ -22,13 +22,18 @@ public sealed class SequenceScorer(PretrainedModel model, int? windowTokens = nu
     {
         var ids = model.Tokenizer.Encode(text).Select(t => t.Id).ToList();
         int? bos = model.PrependedBosId;
+        // Each window predicts all but its first input. Windows therefore advance by window − 1: with BOS the window
+        // holds BOS + window − 1 text tokens; without, consecutive windows share one token (the next window's first
+        // input is the last token the previous one predicted), so every token after the first is predicted exactly once.
         int contextPerWindow = _window - (bos is null ? 0 : 1);
+        int stride = _window - 1;
+        if (stride < 1) throw new ArgumentOutOfRangeException(nameof(windowTokens), _window, "the scoring window must hold at least 2 tokens");
         if (bos is null && ids.Count < 2) return new SequenceScore(0, 0);
 
         int tokens = 0;
         double total = 0;
         using var noGrad = no_grad();
-        for (int start = 0; start < ids.Count; start += contextPerWindow)
+        for (int start = 0; start < ids.Count; start += stride)
         {
             var window = new List<long>();
             if (bos is int b) window.Add(b);
