@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FedLlm.Data.Demo;
 using FedLlm.Federation.Demo;
@@ -18,7 +17,9 @@ namespace FedLlm.Bench;
 /// <summary>
 /// Round latency and bytes on the wire of the gRPC transport with 2, 8 and 32 lightweight clients on loopback (TLS,
 /// token auth): clients answer at once with a perturbed copy of the global, so the numbers are the transport's own.
-/// The reference is the payload itself: bytes on the wire against the minimum (N × P × 4 bytes each way).
+/// The reference is the payload itself: bytes on the wire against the minimum (N × P × 4 bytes each way). Each size
+/// runs twice, plaintext and encrypted (FedShield-style FedAvg: ciphertexts up, encrypted aggregate down, sealed key
+/// shares at the start), so the encrypted round's overhead is measured against plaintext in the same run.
 /// </summary>
 public static class TransportBenchmark
 {
@@ -37,11 +38,24 @@ public static class TransportBenchmark
             using var model = PretrainedModel.Load(modelDir);
             var adapters = RunSetup.AttachAdapters(model, BenchConfig(root, 1));
             var sizes = new JsonArray();
-            foreach (int clients in counts) sizes.Add(RunFor(root, adapters, clients).GetAwaiter().GetResult());
+            foreach (int clients in counts)
+            {
+                var plaintext = RunFor(root, adapters, clients, encrypted: false).GetAwaiter().GetResult();
+                var encrypted = RunFor(root, adapters, clients, encrypted: true).GetAwaiter().GetResult();
+                sizes.Add(new JsonObject
+                {
+                    ["clients"] = clients,
+                    ["plaintext"] = plaintext,
+                    ["encrypted"] = encrypted,
+                    ["encrypted_over_plaintext_round_seconds"] = Math.Round(encrypted["round_seconds_median"]!.GetValue<double>() / plaintext["round_seconds_median"]!.GetValue<double>(), 2),
+                    ["encrypted_over_plaintext_wire_up"] = Math.Round(encrypted["wire_bytes_up_per_round"]!.GetValue<long>() / (double)plaintext["wire_bytes_up_per_round"]!.GetValue<long>(), 3),
+                    ["encrypted_over_plaintext_wire_down"] = Math.Round(encrypted["wire_bytes_down_per_round"]!.GetValue<long>() / (double)plaintext["wire_bytes_down_per_round"]!.GetValue<long>(), 3),
+                });
+            }
             return new JsonObject
             {
                 ["benchmark"] = "transport",
-                ["transport"] = "gRPC over TLS on loopback, token auth, fp32 wire format",
+                ["transport"] = "gRPC over TLS on loopback, token auth, fp32 wire format (encrypted: ciphertexts, default encryption section with max_clients 64)",
                 ["rounds_measured"] = Rounds - 1,
                 ["clients"] = sizes,
             };
@@ -52,21 +66,23 @@ public static class TransportBenchmark
         }
     }
 
-    private static SimulationConfig BenchConfig(string dir, int clientCount) => new()
+    private static SimulationConfig BenchConfig(string dir, int clientCount, bool encrypted = false) => new()
     {
         Name = "bench", OutputDirectory = dir, Rounds = Rounds, Seed = 1,
         Lora = new LoraSection { Rank = 16, Dropout = 0 },
         Strategy = new StrategySection { Algorithm = "fedavg", ClientsPerRound = clientCount },
         Split = new SplitSection { Clients = clientCount },
+        Encryption = new EncryptionSection { Enabled = encrypted },
     };
 
-    private static async Task<JsonObject> RunFor(string root, LoraAdapterSet adapters, int clientCount)
+    private static async Task<JsonObject> RunFor(string root, LoraAdapterSet adapters, int clientCount, bool encrypted)
     {
-        string dir = Path.Combine(root, $"n{clientCount}");
+        string dir = Path.Combine(root, $"n{clientCount}-{(encrypted ? "encrypted" : "plaintext")}");
         var names = Enumerable.Range(0, clientCount).Select(i => $"c{i}").ToList();
         var credentials = TestFederationCredentials.Create(Path.Combine(dir, "certs"), ["localhost"], names, TimeSpan.FromDays(1));
         int port = FreePort();
-        var config = BenchConfig(dir, clientCount);
+        var config = BenchConfig(dir, clientCount, encrypted);
+        var setup = config.Encryption.CreateSetup(adapters.Layout, config.Seed);
         var section = new ServerSection
         {
             Listen = $"https://127.0.0.1:{port}",
@@ -78,16 +94,17 @@ public static class TransportBenchmark
         var roundSeconds = new List<double>();
         var server = new FederationServer(config, section, adapters) { RoundCompleted = outcome => roundSeconds.Add(outcome.Seconds), MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning };
         var serverRun = server.RunAsync();
-        var clientRuns = names.Select(n => new FederationClient(new ClientSection
+        var members = names.Select(n => encrypted ? new MemberEncryption(setup, Path.Combine(dir, "state-" + n)) : null).ToList();
+        var clientRuns = names.Select((n, i) => new FederationClient(new ClientSection
         {
             Server = $"https://localhost:{port}",
             Token = File.ReadAllText(credentials.TokenFiles[n]).Trim(),
             Ca = credentials.CaCertificate,
             MaxBackoffSeconds = 0.5,
-        }, adapters.Layout, new EchoWork(), _ => { }).RunAsync()).ToList();
-        var clock = Stopwatch.StartNew();
+        }, adapters.Layout, new EchoWork(), _ => { }) { Encryption = members[i] }.RunAsync()).ToList();
         await serverRun;
         await Task.WhenAll(clientRuns);
+        members.ForEach(m => m?.Dispose());
 
         var wire = new RunDirectory(config.RunDirectory).ReadMetrics().Where(m => (string?)m["type"] == "round").Skip(1).ToList();
         long parameters = adapters.Layout.TotalLength;
@@ -97,7 +114,6 @@ public static class TransportBenchmark
         var steady = roundSeconds.Skip(1).Order().ToList();
         return new JsonObject
         {
-            ["clients"] = clientCount,
             ["parameters"] = parameters,
             ["round_seconds_median"] = Math.Round(steady[steady.Count / 2], 4),
             ["round_seconds_first"] = Math.Round(roundSeconds[0], 4),

@@ -34,7 +34,19 @@ public static class ClientCommand
             using var model = PretrainedModel.Load(run.Model.Path ?? throw new ArgumentException("model.path is required"), ModelOptions.ParseDType(run.Model.DType));
             var adapters = RunSetup.AttachAdapters(model, run);
             var work = new LocalTrainingWork(run, model, adapters, records, client.StateDirectory, ConsoleOutput.Info);
-            await new FederationClient(client, adapters.Layout, work, ConsoleOutput.Info).RunAsync(cancellation);
+            using var encryption = run.Encryption.Enabled ? new MemberEncryption(run.Encryption.CreateSetup(adapters.Layout, run.Seed), client.StateDirectory) : null;
+            string finalAdapter = Path.Combine(client.StateDirectory, "final_adapter");
+            await new FederationClient(client, adapters.Layout, work, ConsoleOutput.Info)
+            {
+                Encryption = encryption,
+                // Encrypted runs: the server never holds the trained adapter, so every member writes it.
+                SaveFinalGlobal = global =>
+                {
+                    adapters.Load(global);
+                    adapters.Save(finalAdapter);
+                    ConsoleOutput.Info($"final global adapter (PEFT format): {Path.GetFullPath(finalAdapter)}");
+                },
+            }.RunAsync(cancellation);
             return 0;
         });
         return command;

@@ -31,7 +31,9 @@ public static class ServerCommand
                 Listening = address => ConsoleOutput.Info($"listening on {address} for {server.Clients.Count} client(s)"),
             };
             await federation.RunAsync(cancellation);
-            ConsoleOutput.Info($"Run finished. Global adapter (PEFT format): {new RunDirectory(run.RunDirectory).FinalAdapterDirectory}");
+            ConsoleOutput.Info(run.Encryption.Enabled
+                ? "Run finished. The updates were encrypted: only the members hold the trained adapter (final_adapter in each client's state_directory)."
+                : $"Run finished. Global adapter (PEFT format): {new RunDirectory(run.RunDirectory).FinalAdapterDirectory}");
             return 0;
         });
         return command;

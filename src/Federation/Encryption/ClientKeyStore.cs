@@ -6,8 +6,8 @@ namespace FedLlm.Federation.Encryption;
 /// <summary>
 /// Client-side custody of the shared HE secret key, one copy per client. The key holder (client 0 by convention)
 /// generates it from the OS CSPRNG (<see cref="HeSecretKey.Generate"/>) and hands the exported bytes to every other
-/// client; in the simulation that hand-over is in memory, in a deployment it would be a client-to-client confidential
-/// channel. No server-side object may reference this store (a reflection test checks the server object graph).
+/// client; in the simulation that hand-over is in memory, in a deployment it is a <see cref="SealedKeyShare"/> relayed
+/// by the server, which cannot open it. No server-side object may reference this store (a reflection test checks the server object graph).
 /// </summary>
 public sealed class ClientKeyStore : IDisposable
 {
@@ -48,6 +48,15 @@ public sealed class ClientKeyStore : IDisposable
             store.Dispose();
             throw;
         }
+    }
+
+    /// <summary>One member's custody in a deployment: the key it generated (as key holder) or received, and nothing else.</summary>
+    public static ClientKeyStore Holding(int keyHolder, int clientId, HeSecretKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var store = new ClientKeyStore(keyHolder);
+        store._keys[clientId] = key;
+        return store;
     }
 
     public HeSecretKey KeyOf(int clientId) =>

@@ -22,9 +22,7 @@ public sealed class EncryptedSimulation : IDisposable
 
     private EncryptedSimulation(EncryptionSection section, ParameterLayout layout, IReadOnlyList<int> clientIds, ulong seed, IClientExecutor inner, float[] global)
     {
-        Parameters = section.CreateParameters();
-        Pruning = new PruningPlan(PruningModes.Parse(section.Pruning) ?? throw new ArgumentException($"unknown pruning mode '{section.Pruning}'"),
-            section.Schedule, layout, seed);
+        (Parameters, Pruning) = section.CreateSetup(layout, seed);
         _keys = ClientKeyStore.Distribute(Parameters, clientIds[0], clientIds);
         _client = new EncryptedUpdateClient(Parameters, _keys, Pruning);
         _executor = new EncryptingExecutor(inner, _client, global);

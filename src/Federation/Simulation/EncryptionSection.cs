@@ -1,4 +1,6 @@
+using FedLlm.Federation.Encryption;
 using FedLlm.Federation.Pruning;
+using FedLlm.Models.Lora;
 using FedLlm.Federation.Strategies;
 using FedLlm.Privacy.Homomorphic;
 
@@ -25,6 +27,11 @@ public sealed record EncryptionSection
     public PruningSchedule Schedule => new(P0, P1, StartRound, EndRound);
 
     public HeParameters CreateParameters() => HeParameters.Create(clipBound: ClipRange, maxClients: MaxClients);
+
+    /// <summary>The HE parameters and pruning plan for an adapter layout and run seed (valid sections only).</summary>
+    public EncryptionSetup CreateSetup(ParameterLayout layout, ulong seed) =>
+        new(CreateParameters(), new PruningPlan(PruningModes.Parse(Pruning) ?? throw new ArgumentException($"unknown pruning mode '{Pruning}'"),
+            Schedule, layout, seed));
 
     /// <summary>Every problem with the section given the run's algorithm and client count; empty when valid or disabled.</summary>
     public IReadOnlyList<string> Validate(string algorithm, int clientsPerRound)

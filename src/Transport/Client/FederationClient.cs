@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using FedLlm.Federation.Encryption;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
@@ -21,6 +22,12 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Set for an encrypted run: key custody, the member's own global, and encryption of its updates.</summary>
+    public MemberEncryption? Encryption { get; init; }
+
+    /// <summary>Encrypted runs: receives the final global when the run is over (only members ever hold it).</summary>
+    public Action<float[]>? SaveFinalGlobal { get; init; }
+
     /// <summary>Runs until the server says the run is over; returns the number of rounds this client trained.</summary>
     public async Task<int> RunAsync(CancellationToken cancellation = default)
     {
@@ -38,71 +45,161 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
 
         int trainedRounds = 0;
         var backoff = FirstBackoff;
+        using var stopKeyService = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        Task? keyService = null;
         // When the current run of failed attempts began: a long wait inside FetchTask is contact, not silence.
         DateTimeOffset? failingSince = null;
 
-        while (true)
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
+            while (true)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                try
+                {
+                    var request = new JoinRequest { ProtocolVersion = FederationService.ProtocolVersion, WireFormat = format };
+                    if (Encryption is not null)
+                    {
+                        request.KeyExchangePublicKey = Google.Protobuf.ByteString.CopyFrom(Encryption.Identity.PublicKey);
+                        request.EncryptionDigest = Encryption.Digest;
+                    }
+                    var join = await client.JoinAsync(request, headers, cancellationToken: cancellation);
+                    if (join.ParameterCount != layout.TotalLength || join.LayoutDigest != FederationServer.LayoutDigest(layout))
+                        throw new InvalidOperationException($"this client's LoRA layout ({layout.TotalLength} values) differs from the server's " +
+                            $"({join.ParameterCount}); use the same model and lora settings as the server");
+                    work.Joined(join);
+                    if (Encryption is not null)
+                    {
+                        Encryption.Joined(join);
+                        if (Encryption.IsKeyHolder) keyService ??= Task.Run(() => ServeKeyRequestsAsync(client, headers, stopKeyService.Token), CancellationToken.None);
+                        else if (!Encryption.HasKey) await ReceiveKeyAsync(client, headers, join, cancellation);
+                    }
+                    backoff = FirstBackoff;
+                    failingSince = null;
+                    while (true)
+                    {
+                        var task = await FetchAsync(client, headers, join.ClientId, cancellation);
+                        if (task is null)
+                        {
+                            if (Encryption is not null) SaveFinalGlobal?.Invoke(Encryption.Global);
+                            log($"the run is over; trained {trainedRounds} round(s)");
+                            return trainedRounds;
+                        }
+                        var result = await Task.Run(() => work.Run(task, cancellation), cancellation);
+                        var reply = await SubmitAsync(client, headers, task, Corrupt(result), format, cancellation);
+                        trainedRounds++;
+                        log(reply.Accepted
+                            ? $"round {task.Round + 1}: update accepted (train loss {result.Metrics.TrainLoss:F4})"
+                            : $"round {task.Round + 1}: update rejected by the server: {reply.Reason}");
+                    }
+                }
+                catch (RpcException e) when (IsTransient(e.StatusCode) && !cancellation.IsCancellationRequested)
+                {
+                    failingSince ??= DateTimeOffset.UtcNow;
+                    if (section.GiveUpAfterSeconds > 0 && DateTimeOffset.UtcNow - failingSince > TimeSpan.FromSeconds(section.GiveUpAfterSeconds))
+                        throw new IOException($"gave up: no contact with {server} for {section.GiveUpAfterSeconds:0} s ({e.Status.Detail})", e);
+                    log($"connection to {server} lost ({e.StatusCode}: {e.Status.Detail}); retrying in {backoff.TotalSeconds:0.#} s");
+                    await Task.Delay(backoff, cancellation);
+                    backoff = TimeSpan.FromSeconds(Math.Min(section.MaxBackoffSeconds, backoff.TotalSeconds * 2));
+                }
+                catch (RpcException e)
+                {
+                    throw new InvalidOperationException($"the server refused this client: {e.Status.Detail} ({e.StatusCode})", e);
+                }
+            }
+        }
+        finally
+        {
+            await stopKeyService.CancelAsync();
+            if (keyService is not null) await keyService.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// Key holder, alongside its training: collects members waiting for the key, seals it to each member's public key
+    /// and posts the sealed shares, until the run is over. Connection trouble is retried; the training loop reports it.
+    /// </summary>
+    private async Task ServeKeyRequestsAsync(Protocol.Federation.FederationClient client, Metadata headers, CancellationToken cancellation)
+    {
+        var encryption = Encryption!;
+        log($"key holder: key-exchange fingerprint {encryption.Identity.Fingerprint}; sharing the encryption key with members as they join");
+        while (!cancellation.IsCancellationRequested)
+        {
             try
             {
-                var join = await client.JoinAsync(new JoinRequest { ProtocolVersion = FederationService.ProtocolVersion, WireFormat = format }, headers, cancellationToken: cancellation);
-                if (join.ParameterCount != layout.TotalLength || join.LayoutDigest != FederationServer.LayoutDigest(layout))
-                    throw new InvalidOperationException($"this client's LoRA layout ({layout.TotalLength} values) differs from the server's " +
-                        $"({join.ParameterCount}); use the same model and lora settings as the server");
-                work.Joined(join);
-                backoff = FirstBackoff;
-                failingSince = null;
-                while (true)
+                var requests = await client.FetchKeyRequestsAsync(new KeyRequestsQuery(), headers, cancellationToken: cancellation);
+                if (requests.RunFinished) return;
+                if (requests.Requests.Count == 0) continue;
+                var shares = new KeyShares();
+                foreach (var member in requests.Requests)
                 {
-                    var task = await FetchAsync(client, headers, join.ClientId, cancellation);
-                    if (task is null)
+                    shares.Shares.Add(new KeyShare
                     {
-                        log($"the run is over; trained {trainedRounds} round(s)");
-                        return trainedRounds;
-                    }
-                    var result = await Task.Run(() => work.Run(task, cancellation), cancellation);
-                    var reply = await SubmitAsync(client, headers, task.Round, Corrupt(result), format, cancellation);
-                    trainedRounds++;
-                    log(reply.Accepted
-                        ? $"round {task.Round + 1}: update accepted (train loss {result.Metrics.TrainLoss:F4})"
-                        : $"round {task.Round + 1}: update rejected by the server: {reply.Reason}");
+                        ClientId = member.ClientId,
+                        PublicKey = member.PublicKey,
+                        Sealed = Google.Protobuf.ByteString.CopyFrom(encryption.SealFor(member.ClientId, member.PublicKey.Span)),
+                    });
+                    log($"key holder: sealed the encryption key for {member.ClientName} (key-exchange fingerprint {KeyExchangeIdentity.FingerprintOf(member.PublicKey.Span)})");
                 }
+                await client.PostKeySharesAsync(shares, headers, cancellationToken: cancellation);
             }
             catch (RpcException e) when (IsTransient(e.StatusCode) && !cancellation.IsCancellationRequested)
             {
-                failingSince ??= DateTimeOffset.UtcNow;
-                if (section.GiveUpAfterSeconds > 0 && DateTimeOffset.UtcNow - failingSince > TimeSpan.FromSeconds(section.GiveUpAfterSeconds))
-                    throw new IOException($"gave up: no contact with {server} for {section.GiveUpAfterSeconds:0} s ({e.Status.Detail})", e);
-                log($"connection to {server} lost ({e.StatusCode}: {e.Status.Detail}); retrying in {backoff.TotalSeconds:0.#} s");
-                await Task.Delay(backoff, cancellation);
-                backoff = TimeSpan.FromSeconds(Math.Min(section.MaxBackoffSeconds, backoff.TotalSeconds * 2));
+                await Task.Delay(FirstBackoff, cancellation).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             }
-            catch (RpcException e)
+            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
             {
-                throw new InvalidOperationException($"the server refused this client: {e.Status.Detail} ({e.StatusCode})", e);
+                return;
             }
+            catch (Exception e) when (e is RpcException or InvalidDataException)
+            {
+                log($"key holder: could not share the key: {e.Message}");
+                await Task.Delay(TimeSpan.FromSeconds(2), cancellation).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>A member other than the key holder waits until the key holder's sealed share arrives, then opens it.</summary>
+    private async Task ReceiveKeyAsync(Protocol.Federation.FederationClient client, Metadata headers, JoinReply join, CancellationToken cancellation)
+    {
+        log($"waiting for key holder {join.Encryption.KeyHolderName} to share the encryption key (this member's key-exchange fingerprint {Encryption!.Identity.Fingerprint})");
+        while (true)
+        {
+            var reply = await client.FetchKeyShareAsync(new KeyShareQuery(), headers, cancellationToken: cancellation);
+            if (reply.Sealed.IsEmpty) continue;
+            string holder = Encryption.AcceptShare(reply.Sealed.Span);
+            log($"received the encryption key from {join.Encryption.KeyHolderName} (key-exchange fingerprint {holder})");
+            return;
         }
     }
 
     private static bool IsTransient(StatusCode code) =>
         code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled or StatusCode.DeadlineExceeded or StatusCode.Aborted;
 
-    private static async Task<ClientTask?> FetchAsync(Protocol.Federation.FederationClient client, Metadata headers, int clientId, CancellationToken cancellation)
+    private async Task<ClientTask?> FetchAsync(Protocol.Federation.FederationClient client, Metadata headers, int clientId, CancellationToken cancellation)
     {
-        using var call = client.FetchTask(new FetchTaskRequest { ClientId = clientId }, headers, cancellationToken: cancellation);
+        var request = new FetchTaskRequest { ClientId = clientId };
+        if (Encryption?.RoundsApplied is int applied) request.RoundsApplied = applied;
+        using var call = client.FetchTask(request, headers, cancellationToken: cancellation);
         TaskHeader? header = null;
         VectorAssembler? assembler = null;
+        CatchUpHeader? catchUp = null;
         while (await call.ResponseStream.MoveNext(cancellation))
         {
             var message = call.ResponseStream.Current;
             switch (message.BodyCase)
             {
                 case TaskMessage.BodyOneofCase.Finished:
+                    FinishCatchUp();
                     return null;
+                case TaskMessage.BodyOneofCase.CatchUp:
+                    catchUp = message.CatchUp;
+                    assembler = new VectorAssembler(catchUp.Vectors, long.MaxValue / 64);
+                    break;
                 case TaskMessage.BodyOneofCase.Header:
+                    FinishCatchUp();
                     header = message.Header;
-                    assembler = new VectorAssembler(header.Vectors, long.MaxValue / 8);
+                    assembler = new VectorAssembler(header.Vectors, long.MaxValue / 64);
                     break;
                 case TaskMessage.BodyOneofCase.Chunk:
                     (assembler ?? throw new InvalidDataException("task chunk before its header")).Add(message.Chunk);
@@ -110,21 +207,36 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
             }
         }
         if (header is null || assembler is null) throw new RpcException(new Status(StatusCode.Unavailable, "the task stream ended before a task arrived"));
-        var vectors = assembler.Complete();
-        if (!vectors.Remove(FederationService.WeightsVector, out float[]? weights)) throw new InvalidDataException("the task has no weights");
+        var vectors = assembler.Complete().Values;
+        float[] weights;
+        if (Encryption is not null)
+        {
+            // The member trains from its own decrypted global, which the catch-up just brought to this round.
+            if (Encryption.RoundsApplied != header.Round)
+                throw new InvalidDataException($"round {header.Round + 1} task, but this member's global includes {Encryption.RoundsApplied} round(s)");
+            weights = Encryption.Global;
+        }
+        else if (!vectors.Remove(FederationService.WeightsVector, out weights!)) throw new InvalidDataException("the task has no weights");
         var plan = new RoundPlan(header.Round, header.LearningRate) { ProximalMu = header.ProximalMu, Vectors = vectors };
         return new ClientTask(header.Round, header.ClientId, weights, plan);
+
+        void FinishCatchUp()
+        {
+            if (catchUp is null) return;
+            (Encryption ?? throw new InvalidDataException("the server sent encrypted aggregates, but this client has encryption off")).CatchUp(catchUp, assembler!.Complete());
+            catchUp = null;
+        }
     }
 
-    private static async Task<SubmitReply> SubmitAsync(Protocol.Federation.FederationClient client, Metadata headers, int round,
+    private async Task<SubmitReply> SubmitAsync(Protocol.Federation.FederationClient client, Metadata headers, ClientTask task,
         ClientResult result, WireFormat format, CancellationToken cancellation)
     {
         var update = result.Update;
-        var vectors = VectorCodec.Encode(FederationService.WeightsVector, update.Weights, update.Extras, format);
+        var vectors = Encryption is null ? VectorCodec.Encode(FederationService.WeightsVector, update.Weights, update.Extras, format) : Encrypt(task, update);
         var metrics = result.Metrics;
         var header = new ResultHeader
         {
-            Round = round,
+            Round = task.Round,
             ClientId = update.ClientId,
             SampleCount = update.SampleCount,
             Metrics = new ClientMetrics { TrainLoss = metrics.TrainLoss, Steps = metrics.Steps, Examples = metrics.Examples, Tokens = metrics.Tokens, Seconds = metrics.Seconds },
@@ -137,9 +249,29 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
         return await call;
     }
 
+    /// <summary>Encrypted runs: only the ciphertext of Δ leaves the member (corrupted on request, to test the server's checks).</summary>
+    private EncodedVectors Encrypt(ClientTask task, ClientUpdate update)
+    {
+        if (update.Extras.Count != 0)
+            throw new InvalidOperationException($"the local trainer produced algorithm vectors ({string.Join(", ", update.Extras.Keys)}), which encrypted FedAvg cannot carry");
+        byte[] ciphertext = Encryption!.EncryptUpdate(task.Round, task.Weights, update.Weights);
+        ciphertext = section.CorruptUpdates switch
+        {
+            "none" => ciphertext,
+            "nan" => [.. "XXXX"u8, .. ciphertext.AsSpan(4)], // a damaged header
+            "wrong_shape" => ciphertext[..^1],
+            _ => throw new ArgumentException($"client.corrupt_updates must be none, nan or wrong_shape, got '{section.CorruptUpdates}'"),
+        };
+        var builder = new EncodedVectorsBuilder();
+        builder.AddOpaque(FederationService.CiphertextVector, ciphertext);
+        return builder.Build();
+    }
+
     /// <summary>Test hook for a federation's defences: send NaNs or a vector of the wrong length.</summary>
     private ClientResult Corrupt(ClientResult result)
     {
+        if (Encryption is not null) return result; // corrupted after encryption instead
+
         float[] weights = section.CorruptUpdates switch
         {
             "none" => result.Update.Weights,

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using FedLlm.Federation.Encryption;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Reporting;
 using FedLlm.Federation.Simulation;
@@ -44,6 +45,9 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
         if (config.Strategy.ClientsPerRound is int k && k > server.Clients.Count)
             problems.Add($"strategy.clients_per_round ({k}) is larger than the number of clients ({server.Clients.Count})");
         if (config.Rounds <= 0) problems.Add($"rounds must be positive, got {config.Rounds}");
+        int active = server.Clients.Count(c => !c.Revoked);
+        if (config.Encryption.Enabled && active > 0 && config.RoundSize(active) > config.Encryption.MaxClients)
+            problems.Add($"encryption.max_clients ({config.Encryption.MaxClients}) is below the {config.RoundSize(active)} clients one round aggregates");
         return problems;
     }
 
@@ -70,20 +74,26 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
         }
         run.WriteJson("config.json", SimulationConfigJson.ToJson(config));
 
+        // Encryption: the server's global stays the public initial adapter; members apply the encrypted aggregates.
+        var encryption = CreateEncryption(run, global, firstRound);
+        var aggregator = encryption.Enabled ? new EncryptedFedAvgAggregator(encryption.Setup!.Parameters, encryption.Setup.Pruning) : null;
+        var plaintextValidator = UpdateValidator.For(strategy, global.Length, config.MaxUpdateNorm);
         var executor = new RemoteClientExecutor(names.Count, TimeSpan.FromSeconds(server.RoundDeadlineSeconds))
         {
-            Validator = UpdateValidator.For(strategy, global.Length, config.MaxUpdateNorm),
+            Validator = aggregator is null
+                ? (task, update) => plaintextValidator.Validate(update, task.Weights)
+                : (task, update) => aggregator.Validate(task.Round, update),
         };
         var counters = new WireCounters();
         var description = new RunDescription(config.Name, global.Length, LayoutDigest(adapters.Layout), config.Rounds);
-        await using var app = BuildHost(description, new ClientRegistry(server.Clients), executor, database, counters);
+        await using var app = BuildHost(description, new ClientRegistry(server.Clients), executor, database, counters, encryption);
         await app.StartAsync(cancellation);
         Listening?.Invoke(server.Listen);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FedLlm.Server");
 
         // Revoked members keep their ids (so the others' ids and data stay put) but are never sampled or awaited.
         int[] members = [.. Enumerable.Range(0, names.Count).Where(id => !server.Clients[id].Revoked)];
-        var engine = new RoundEngine(strategy, members, config.Seed, config.MaxUpdateNorm) { MinimumClients = server.MinClients };
+        var engine = new RoundEngine(strategy, members, config.Seed, config.MaxUpdateNorm) { MinimumClients = server.MinClients, OpaqueAggregator = aggregator };
         int waitFor = server.WaitForClients == 0 ? members.Length : Math.Min(server.WaitForClients, members.Length);
         if (firstRound < config.Rounds)
         {
@@ -93,29 +103,51 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
         for (int round = firstRound; round < config.Rounds; round++)
         {
             counters.TakeAndReset();
-            var outcome = await engine.RunRoundAsync(round, global, executor, cancellation);
+            // An encrypted round's tasks carry no weights: members train from their own decrypted global.
+            var outcome = await engine.RunRoundAsync(round, encryption.Enabled ? [] : global, executor, cancellation);
             var (down, up) = counters.TakeAndReset();
-            global = outcome.Global;
+            if (!encryption.Enabled) global = outcome.Global;
+            else if (outcome.AggregatePayload is { } aggregate) encryption.Aggregates!.Save(round, aggregate);
             foreach (var rejected in outcome.Rejected)
             {
                 database.Event("rejected", names[rejected.ClientId], $"round {round + 1}: {rejected.Reason}");
                 logger.LogWarning("round {Round}: {Name} did not count: {Reason}", round + 1, names[rejected.ClientId], rejected.Reason);
             }
-            run.AppendMetrics(RoundMetrics(outcome, down, up));
+            run.AppendMetrics(RoundMetrics(outcome, down, up, encryption));
             database.CheckpointWritten(round, run.WriteCheckpoint(round, global, strategy));
+            if (encryption.Enabled) encryption.Aggregates!.CompletedRounds = round + 1;
             database.RoundFinished(round, outcome.Accepted.Count, outcome.Rejected.Count, outcome.UpdateNorm, down, up, outcome.Seconds);
             logger.LogInformation("round {Round}/{Total}: {Accepted} accepted, {Rejected} rejected, {Up} bytes up, {Down} bytes down",
                 round + 1, config.Rounds, outcome.Accepted.Count, outcome.Rejected.Count, up, down);
             RoundCompleted?.Invoke(outcome);
         }
-        adapters.Load(global);
-        adapters.Save(run.FinalAdapterDirectory);
+        if (encryption.Enabled)
+        {
+            // The server never learns the trained adapter; each member writes it from its own decrypted global.
+            logger.LogInformation("run finished: the trained adapter exists only at the members (final_adapter in each client's state folder)");
+        }
+        else
+        {
+            adapters.Load(global);
+            adapters.Save(run.FinalAdapterDirectory);
+        }
         RunReport.Write(run);
         executor.Finish();
+        encryption.Relay.Finish();
         // Give connected clients a moment to hear that the run is over before the listener closes.
         await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
         await app.StopAsync(CancellationToken.None);
         return global;
+    }
+
+    private ServerEncryption CreateEncryption(RunDirectory run, float[] initialGlobal, int firstRound)
+    {
+        if (!config.Encryption.Enabled) return ServerEncryption.Off;
+        var store = new EncryptedAggregateStore(run.File("aggregates"));
+        if (firstRound == 0) store.Clear();
+        store.CompletedRounds = firstRound;
+        int holder = server.KeyHolderId;
+        return new ServerEncryption(config.Encryption.CreateSetup(adapters.Layout, config.Seed), holder, server.Clients[holder].Name, store, initialGlobal);
     }
 
     /// <summary>SHA-256 over the adapter's names and shapes: clients with another LoRA layout are turned away.</summary>
@@ -127,7 +159,7 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
     }
 
     private WebApplication BuildHost(RunDescription description, ClientRegistry registry, RemoteClientExecutor executor,
-        RunStateDatabase database, WireCounters counters)
+        RunStateDatabase database, WireCounters counters, ServerEncryption encryption)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -144,7 +176,7 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
             o.EnableDetailedErrors = false;
         });
         builder.Services.AddSingleton(description).AddSingleton(registry).AddSingleton(executor)
-            .AddSingleton(database).AddSingleton(counters).AddSingleton(server).AddSingleton(new TaskEncoder());
+            .AddSingleton(database).AddSingleton(counters).AddSingleton(server).AddSingleton(new TaskEncoder()).AddSingleton(encryption);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var address = new Uri(server.Listen);
@@ -169,12 +201,27 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
         return app;
     }
 
-    /// <summary>The simulation's round record plus what actually crossed the network.</summary>
-    private static JsonObject RoundMetrics(RoundOutcome outcome, long wireDown, long wireUp)
+    /// <summary>The simulation's round record plus what actually crossed the network (and, encrypted, its cost next to fp32).</summary>
+    private static JsonObject RoundMetrics(RoundOutcome outcome, long wireDown, long wireUp, ServerEncryption encryption)
     {
         var record = RunMetrics.Round(outcome);
         record["wire_bytes_down"] = wireDown;
         record["wire_bytes_up"] = wireUp;
+        if (encryption.Enabled)
+        {
+            var pruning = encryption.Setup!.Pruning;
+            long ciphertextUp = outcome.Accepted.Sum(r => r.Update.EncryptedPayload?.LongLength ?? 0);
+            long fp32Up = (long)outcome.Accepted.Count * pruning.ParameterCount * sizeof(float);
+            record["encrypted_bytes_up"] = ciphertextUp;
+            record["fp32_bytes_up"] = fp32Up;
+            record["encrypted_up_ratio_to_fp32"] = fp32Up == 0 ? null : Math.Round(ciphertextUp / (double)fp32Up, 4);
+            record["wire_up_ratio_to_fp32"] = fp32Up == 0 ? null : Math.Round(wireUp / (double)fp32Up, 4);
+            record["aggregate_bytes"] = outcome.AggregatePayload?.LongLength ?? 0;
+            record["encrypted_values_per_client"] = pruning.UploadLength(outcome.Round);
+            record["pruning_rate"] = pruning.RateAt(outcome.Round);
+            // The server cannot measure the update it aggregated; members can.
+            record.Remove("aggregate_update_norm");
+        }
         return record;
     }
 }

@@ -22,16 +22,26 @@ public sealed class FederationService(
     WireCounters counters,
     TaskEncoder encoder,
     ServerSection settings,
+    ServerEncryption encryption,
     ILogger<FederationService> logger) : Protocol.Federation.FederationBase
 {
-    public const uint ProtocolVersion = 1;
+    public const uint ProtocolVersion = 2;
     public const string WeightsVector = "weights";
+    /// <summary>Encryption: the member's encrypted update (opaque).</summary>
+    public const string CiphertextVector = "ciphertext";
+    /// <summary>Encryption catch-up: the public initial adapter (fp32) and each round's encrypted aggregate (opaque).</summary>
+    public const string InitialVector = "initial";
+    public const string AggregatePrefix = "aggregate/";
+
+    /// <summary>Longest a key-relay long-poll waits before answering "nothing yet".</summary>
+    private static readonly TimeSpan KeyPollWait = TimeSpan.FromSeconds(20);
 
     public override Task<JoinReply> Join(JoinRequest request, ServerCallContext context)
     {
         int id = Authenticate(context);
         if (request.ProtocolVersion != ProtocolVersion)
             throw Refuse(id, StatusCode.FailedPrecondition, $"protocol version {request.ProtocolVersion} is not supported (server speaks {ProtocolVersion})");
+        if (CheckEncryption(id, request) is { } mismatch) throw Refuse(id, StatusCode.FailedPrecondition, mismatch);
         encoder.SetFormat(id, request.WireFormat);
         database.ClientJoined(id, registry.Names[id]);
         executor.MarkJoined(id);
@@ -45,7 +55,28 @@ public sealed class FederationService(
             LayoutDigest = run.LayoutDigest,
             TotalRounds = run.TotalRounds,
             WireFormat = request.WireFormat,
+            Encryption = encryption.Enabled
+                ? new EncryptionInfo
+                {
+                    Digest = encryption.Setup!.Digest, KeyHolderId = encryption.KeyHolderId, KeyHolderName = encryption.KeyHolderName,
+                    CompletedRounds = encryption.Aggregates!.CompletedRounds,
+                }
+                : null,
         });
+    }
+
+    /// <summary>Why the member's encryption settings do not fit the run (null when they do); registers its public key.</summary>
+    private string? CheckEncryption(int id, JoinRequest request)
+    {
+        bool memberEncrypts = request.EncryptionDigest.Length > 0;
+        if (!encryption.Enabled)
+            return memberEncrypts ? "this client has encryption enabled but the run is not encrypted; use the server's encryption settings" : null;
+        if (!memberEncrypts) return "the run aggregates encrypted updates: set encryption.enabled (with the server's encryption settings) in the client config";
+        if (request.EncryptionDigest != encryption.Setup!.Digest)
+            return $"encryption settings differ from the server's (digest {request.EncryptionDigest} vs {encryption.Setup.Digest}): use the same encryption section and seed";
+        if (request.KeyExchangePublicKey.IsEmpty) return "no key-exchange public key was sent; the member could not receive the encryption key";
+        encryption.Relay.Register(id, registry.Names[id], request.KeyExchangePublicKey.ToByteArray());
+        return null;
     }
 
     public override async Task FetchTask(FetchTaskRequest request, IServerStreamWriter<TaskMessage> responseStream, ServerCallContext context)
@@ -53,9 +84,14 @@ public sealed class FederationService(
         int id = Authenticate(context);
         database.ClientSeen(id);
         var next = await executor.WaitForTaskAsync(id, context.CancellationToken);
+        if (encryption.Enabled)
+        {
+            int target = next is var (pending, _) ? pending.Round : encryption.Aggregates!.CompletedRounds;
+            await SendCatchUpAsync(id, request, target, responseStream);
+        }
         if (next is not var (task, deadline))
         {
-            await responseStream.WriteAsync(new TaskMessage { Finished = new RunFinished { Rounds = run.TotalRounds } });
+            await WriteAsync(responseStream, new TaskMessage { Finished = new RunFinished { Rounds = run.TotalRounds } });
             return;
         }
         var vectors = encoder.Encode(id, task);
@@ -68,15 +104,79 @@ public sealed class FederationService(
             DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
         };
         header.Vectors.AddRange(vectors.Infos);
-        var headerMessage = new TaskMessage { Header = header };
-        await responseStream.WriteAsync(headerMessage);
-        counters.AddDown(headerMessage.CalculateSize());
-        foreach (var chunk in vectors.Chunks)
+        await WriteAsync(responseStream, new TaskMessage { Header = header });
+        foreach (var chunk in vectors.Chunks) await WriteAsync(responseStream, new TaskMessage { Chunk = chunk });
+    }
+
+    /// <summary>
+    /// Encryption: the member keeps its own plaintext global, so before a task (or the finish) it gets what brings that
+    /// global to <paramref name="target"/> rounds: the public initial adapter if it has none, then every encrypted
+    /// aggregate it has not applied.
+    /// </summary>
+    private async Task SendCatchUpAsync(int id, FetchTaskRequest request, int target, IServerStreamWriter<TaskMessage> responseStream)
+    {
+        int from = request.HasRoundsApplied ? request.RoundsApplied : 0;
+        if (from > target)
         {
-            var message = new TaskMessage { Chunk = chunk };
-            await responseStream.WriteAsync(message);
-            counters.AddDown(message.CalculateSize());
+            throw Refuse(id, StatusCode.FailedPrecondition,
+                $"this member's global includes {from} round(s) but the server has finished only {target}: its state folder belongs to another run; clear it and rejoin");
         }
+        var builder = new EncodedVectorsBuilder();
+        if (!request.HasRoundsApplied) builder.Add(InitialVector, encryption.InitialGlobal, WireFormat.Float32);
+        foreach (var (round, aggregate) in encryption.Aggregates!.Between(from, target))
+            builder.AddOpaque(AggregatePrefix + round.ToString(System.Globalization.CultureInfo.InvariantCulture), aggregate);
+        var vectors = builder.Build();
+        var header = new CatchUpHeader { RoundsApplied = target };
+        header.Vectors.AddRange(vectors.Infos);
+        await WriteAsync(responseStream, new TaskMessage { CatchUp = header });
+        foreach (var chunk in vectors.Chunks) await WriteAsync(responseStream, new TaskMessage { Chunk = chunk });
+    }
+
+    private async Task WriteAsync(IServerStreamWriter<TaskMessage> stream, TaskMessage message)
+    {
+        await stream.WriteAsync(message);
+        counters.AddDown(message.CalculateSize());
+    }
+
+    public override async Task<KeyRequests> FetchKeyRequests(KeyRequestsQuery request, ServerCallContext context)
+    {
+        int id = AuthenticateKeyHolder(context);
+        database.ClientSeen(id);
+        var (requests, finished) = await encryption.Relay.WaitForRequestsAsync(id, KeyPollWait, context.CancellationToken);
+        var reply = new KeyRequests { RunFinished = finished };
+        reply.Requests.AddRange(requests.Select(r => new KeyRequest
+        {
+            ClientId = r.ClientId, ClientName = r.Name, PublicKey = Google.Protobuf.ByteString.CopyFrom(r.PublicKey),
+        }));
+        return reply;
+    }
+
+    public override Task<KeySharesReply> PostKeyShares(KeyShares request, ServerCallContext context)
+    {
+        int id = AuthenticateKeyHolder(context);
+        int kept = encryption.Relay.Post(request.Shares.Select(s => (s.ClientId, s.PublicKey.ToByteArray(), s.Sealed.ToByteArray())));
+        foreach (var share in request.Shares.Where(s => s.ClientId >= 0 && s.ClientId < registry.Names.Count))
+            database.Event("key-shared", registry.Names[share.ClientId], $"{registry.Names[id]} posted a sealed key share ({share.Sealed.Length} bytes)");
+        logger.LogInformation("key holder {Name} posted {Kept} sealed key share(s)", registry.Names[id], kept);
+        return Task.FromResult(new KeySharesReply { Accepted = kept });
+    }
+
+    public override async Task<KeyShareReply> FetchKeyShare(KeyShareQuery request, ServerCallContext context)
+    {
+        int id = Authenticate(context);
+        if (!encryption.Enabled) throw Refuse(id, StatusCode.FailedPrecondition, "the run is not encrypted; there is no key to share");
+        database.ClientSeen(id);
+        byte[]? share = await encryption.Relay.WaitForShareAsync(id, KeyPollWait, context.CancellationToken);
+        return new KeyShareReply { Sealed = share is null ? Google.Protobuf.ByteString.Empty : Google.Protobuf.ByteString.CopyFrom(share) };
+    }
+
+    private int AuthenticateKeyHolder(ServerCallContext context)
+    {
+        int id = Authenticate(context);
+        if (!encryption.Enabled) throw Refuse(id, StatusCode.FailedPrecondition, "the run is not encrypted; there is no key to share");
+        if (id != encryption.KeyHolderId)
+            throw Refuse(id, StatusCode.PermissionDenied, $"only the key holder ({encryption.KeyHolderName}) distributes the encryption key");
+        return id;
     }
 
     public override async Task<SubmitReply> SubmitResult(IAsyncStreamReader<ResultMessage> requestStream, ServerCallContext context)
@@ -89,7 +189,7 @@ public sealed class FederationService(
         counters.AddUp(requestStream.Current.CalculateSize());
         if (header.ClientId != id) return Reject(id, $"result claims to be from client {header.ClientId}");
 
-        Dictionary<string, float[]> vectors;
+        ReceivedVectors received;
         try
         {
             var assembler = new VectorAssembler(header.Vectors, settings.MaxVectorValues);
@@ -99,16 +199,21 @@ public sealed class FederationService(
                 assembler.Add(requestStream.Current.Chunk);
                 counters.AddUp(requestStream.Current.CalculateSize());
             }
-            vectors = assembler.Complete();
+            received = assembler.Complete();
         }
         catch (InvalidDataException e)
         {
             return Reject(id, $"malformed update: {e.Message}");
         }
-        if (!vectors.Remove(WeightsVector, out float[]? weights)) return Reject(id, "the update has no 'weights' vector");
+        if (ToUpdate(id, header.SampleCount, received) is not { } update)
+        {
+            return Reject(id, encryption.Enabled
+                ? $"the run is encrypted: an update must be exactly one opaque '{CiphertextVector}' vector"
+                : $"the update has no '{WeightsVector}' vector (or carries opaque data in a plaintext run)");
+        }
 
         var metrics = header.Metrics ?? new ClientMetrics();
-        var result = new ClientResult(new ClientUpdate(id, header.SampleCount, weights, vectors),
+        var result = new ClientResult(update,
             new ClientTrainingMetrics(metrics.TrainLoss, metrics.Steps, metrics.Examples, metrics.Tokens, metrics.Seconds));
         var (delivered, problem) = executor.Complete(id, header.Round, result);
         if (!delivered) return Reject(id, problem!);
@@ -117,6 +222,19 @@ public sealed class FederationService(
         database.Event("accepted", name, $"round {header.Round + 1}: update accepted (loss {metrics.TrainLoss:F4})");
         logger.LogInformation("round {Round}: update from {Name} accepted", header.Round + 1, name);
         return new SubmitReply { Accepted = true };
+    }
+
+    /// <summary>The update the vectors describe, or null when their shape does not fit the run (plaintext or encrypted).</summary>
+    private ClientUpdate? ToUpdate(int id, long sampleCount, ReceivedVectors received)
+    {
+        if (encryption.Enabled)
+        {
+            return received.Values.Count == 0 && received.Opaque.Count == 1 && received.Opaque.TryGetValue(CiphertextVector, out byte[]? ciphertext)
+                ? new ClientUpdate(id, sampleCount, []) { EncryptedPayload = ciphertext }
+                : null;
+        }
+        if (received.Opaque.Count != 0 || !received.Values.Remove(WeightsVector, out float[]? weights)) return null;
+        return new ClientUpdate(id, sampleCount, weights, received.Values);
     }
 
     private SubmitReply Reject(int id, string reason)

@@ -17,8 +17,11 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
     private TaskCompletionSource _joinedChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _finished;
 
-    /// <summary>Validates updates on arrival so the submitting client hears the same reason the server logs.</summary>
-    public UpdateValidator? Validator { get; set; }
+    /// <summary>
+    /// Validates updates on arrival (given the task they answer) so the submitting client hears the same reason the
+    /// server logs: a plaintext <see cref="UpdateValidator"/>, or an encrypted run's ciphertext check.
+    /// </summary>
+    public Func<ClientTask, ClientUpdate, string?>? Validator { get; set; }
 
     public async Task<ClientResult> ExecuteAsync(ClientTask task, CancellationToken cancellation)
     {
@@ -113,7 +116,7 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
             slot.Task = null;
         }
         // Validation is O(parameters): done outside the lock so other clients' calls are not held up.
-        string? problem = Validator?.Validate(result.Update, open.Weights);
+        string? problem = Validator?.Invoke(open, result.Update);
         waiting.TrySetResult(result);
         return (true, problem);
     }

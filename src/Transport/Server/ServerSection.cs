@@ -20,8 +20,13 @@ public sealed record ServerSection
     public int MinClients { get; init; } = 1;
     /// <summary>Clients that must have joined before the first round starts (0 = all).</summary>
     public int WaitForClients { get; init; }
+    /// <summary>Encrypted runs: the member that generates the HE key and shares it with the others (default: the first member not revoked).</summary>
+    public string? KeyHolder { get; init; }
     /// <summary>Largest vector accepted from a client, in values (guards memory against hostile headers).</summary>
     public long MaxVectorValues { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>The key holder's client id: <see cref="KeyHolder"/>, or the first member not revoked.</summary>
+    public int KeyHolderId => KeyHolder is null ? Clients.FindIndex(c => !c.Revoked) : Clients.FindIndex(c => c.Name == KeyHolder);
 
     public IReadOnlyList<string> Validate()
     {
@@ -44,6 +49,8 @@ public sealed record ServerSection
             problems.Add($"server.listen is {Listen}: plaintext needs an explicit insecure: true (or --insecure)");
         if (RoundDeadlineSeconds <= 0) problems.Add($"server.round_deadline_seconds must be positive, got {RoundDeadlineSeconds}");
         if (MinClients < 1) problems.Add($"server.min_clients must be at least 1, got {MinClients}");
+        if (KeyHolder is not null && !Clients.Any(c => c.Name == KeyHolder && !c.Revoked))
+            problems.Add($"server.key_holder '{KeyHolder}' is not an active member of server.clients");
         if (WaitForClients < 0 || WaitForClients > Clients.Count)
             problems.Add($"server.wait_for_clients must be between 0 and the number of clients ({Clients.Count}), got {WaitForClients}");
         return problems;

@@ -27,7 +27,10 @@ public sealed class TaskEncoder
                 && ReferenceEquals(weights, task.Weights) && ReferenceEquals(plan, task.Plan.Vectors) && lastFormat == format)
                 return encoded;
         }
-        var fresh = VectorCodec.Encode(FederationService.WeightsVector, task.Weights, task.Plan.Vectors, format);
+        // An encrypted run's task has no weights: the member trains from its own global.
+        var fresh = task.Weights.Length == 0
+            ? VectorCodec.EncodeExtras(task.Plan.Vectors)
+            : VectorCodec.Encode(FederationService.WeightsVector, task.Weights, task.Plan.Vectors, format);
         lock (_gate) _last = (task.Weights, task.Plan.Vectors, format, fresh);
         return fresh;
     }

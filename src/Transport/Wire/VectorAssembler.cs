@@ -16,8 +16,10 @@ public sealed class VectorAssembler
     {
         foreach (var info in announced)
         {
-            if (info.Length < 0 || info.Length > maxValues)
-                throw new InvalidDataException($"vector '{info.Name}' announces {info.Length} values; at most {maxValues} are accepted");
+            // An opaque vector (a ciphertext) counts bytes; one encrypted value costs at most 63 bits, so 8 bytes.
+            long limit = info.Format == WireFormat.Opaque ? maxValues * 8 : maxValues;
+            if (info.Length < 0 || info.Length > limit)
+                throw new InvalidDataException($"vector '{info.Name}' announces {info.Length} {(info.Format == WireFormat.Opaque ? "bytes" : "values")}; at most {limit} are accepted");
             if (!_vectors.TryAdd(info.Name, (info, new byte[info.Length * VectorCodec.BytesPerValue(info.Format)], 0)))
                 throw new InvalidDataException($"vector '{info.Name}' is announced twice");
         }
@@ -36,16 +38,21 @@ public sealed class VectorAssembler
     }
 
     /// <summary>The decoded vectors, after checking every one arrived whole and intact.</summary>
-    public Dictionary<string, float[]> Complete()
+    public ReceivedVectors Complete()
     {
-        var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var values = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var opaque = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var (name, (info, bytes, received)) in _vectors)
         {
             if (received != bytes.Length) throw new InvalidDataException($"vector '{name}': received {received} of {bytes.Length} bytes");
             if (!SHA256.HashData(bytes).AsSpan().SequenceEqual(info.Sha256.Span))
                 throw new InvalidDataException($"vector '{name}': checksum mismatch (corrupted in transit)");
-            result[name] = VectorCodec.Decode(bytes, info.Format);
+            if (info.Format == WireFormat.Opaque) opaque[name] = bytes;
+            else values[name] = VectorCodec.Decode(bytes, info.Format);
         }
-        return result;
+        return new ReceivedVectors(values, opaque);
     }
 }
+
+/// <summary>What arrived: float vectors by name, and opaque byte vectors (ciphertexts) by name.</summary>
+public sealed record ReceivedVectors(Dictionary<string, float[]> Values, Dictionary<string, byte[]> Opaque);

@@ -19,6 +19,7 @@ public static class VectorCodec
     {
         WireFormat.Float32 => 4,
         WireFormat.Bfloat16 or WireFormat.Float16 => 2,
+        WireFormat.Opaque => 1,
         _ => throw new ArgumentException($"unknown wire format {(int)format}"),
     };
 
@@ -79,20 +80,53 @@ public static class VectorCodec
     /// </summary>
     public static EncodedVectors Encode(string weightsName, ReadOnlySpan<float> weights, IReadOnlyDictionary<string, float[]> extras, WireFormat format)
     {
-        var infos = new List<VectorInfo>();
-        var chunks = new List<VectorChunk>();
-        Add(weightsName, weights, format);
-        foreach (var (name, values) in extras.OrderBy(e => e.Key, StringComparer.Ordinal)) Add(name, values, WireFormat.Float32);
-        return new EncodedVectors(infos, chunks);
+        var builder = new EncodedVectorsBuilder();
+        builder.Add(weightsName, weights, format);
+        AddExtras(builder, extras);
+        return builder.Build();
+    }
 
-        void Add(string name, ReadOnlySpan<float> values, WireFormat wire)
-        {
-            byte[] bytes = Encode(values, wire);
-            infos.Add(new VectorInfo { Name = name, Length = values.Length, Format = wire, Sha256 = ByteString.CopyFrom(SHA256.HashData(bytes)) });
-            // The encoded array is never written again, so chunks can share it instead of copying.
-            for (int offset = 0; offset < bytes.Length; offset += ChunkBytes)
-                chunks.Add(new VectorChunk { Name = name, Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(bytes.AsMemory(offset, Math.Min(ChunkBytes, bytes.Length - offset))) });
-        }
+    /// <summary>Only the algorithm vectors (fp32), for a task that carries no weights.</summary>
+    public static EncodedVectors EncodeExtras(IReadOnlyDictionary<string, float[]> extras)
+    {
+        var builder = new EncodedVectorsBuilder();
+        AddExtras(builder, extras);
+        return builder.Build();
+    }
+
+    private static void AddExtras(EncodedVectorsBuilder builder, IReadOnlyDictionary<string, float[]> extras)
+    {
+        foreach (var (name, values) in extras.OrderBy(e => e.Key, StringComparer.Ordinal)) builder.Add(name, values, WireFormat.Float32);
+    }
+}
+
+/// <summary>Collects named vectors (float or opaque) into header entries and 1 MiB chunks, in the order added.</summary>
+public sealed class EncodedVectorsBuilder
+{
+    private readonly List<VectorInfo> _infos = [];
+    private readonly List<VectorChunk> _chunks = [];
+
+    public void Add(string name, ReadOnlySpan<float> values, WireFormat format)
+    {
+        if (format == WireFormat.Opaque) throw new ArgumentException("float vectors need a numeric wire format", nameof(format));
+        AddBytes(name, values.Length, format, VectorCodec.Encode(values, format));
+    }
+
+    /// <summary>Opaque bytes (a ciphertext), sent as they are. The array must not change afterwards (chunks share it).</summary>
+    public void AddOpaque(string name, byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        AddBytes(name, bytes.Length, WireFormat.Opaque, bytes);
+    }
+
+    public EncodedVectors Build() => new([.. _infos], [.. _chunks]);
+
+    private void AddBytes(string name, long length, WireFormat format, byte[] bytes)
+    {
+        _infos.Add(new VectorInfo { Name = name, Length = length, Format = format, Sha256 = ByteString.CopyFrom(SHA256.HashData(bytes)) });
+        // The encoded array is never written again, so chunks can share it instead of copying.
+        for (int offset = 0; offset < bytes.Length; offset += VectorCodec.ChunkBytes)
+            _chunks.Add(new VectorChunk { Name = name, Offset = offset, Data = UnsafeByteOperations.UnsafeWrap(bytes.AsMemory(offset, Math.Min(VectorCodec.ChunkBytes, bytes.Length - offset))) });
     }
 }
 

@@ -32,6 +32,8 @@ public sealed class BackgroundCli : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int ProcessId => _process.Id;
+
     public int ExitCode => _process.ExitCode;
 
     /// <summary>Waits until the output contains <paramref name="text"/>; fails with the output so far when it never does.</summary>

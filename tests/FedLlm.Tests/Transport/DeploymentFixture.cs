@@ -11,7 +11,7 @@ public sealed class DeploymentFixture : IDisposable
 {
     private readonly TempDirectory _temp = new();
 
-    public DeploymentFixture(IReadOnlyList<string> clients, int rounds, string algorithm, double deadlineSeconds = 120, int minClients = 1, bool mutualTls = false, string? revoked = null)
+    public DeploymentFixture(IReadOnlyList<string> clients, int rounds, string algorithm, double deadlineSeconds = 120, int minClients = 1, bool mutualTls = false, string? revoked = null, string extraRunYaml = "")
     {
         Clients = clients;
         Port = BackgroundCli.FreePort();
@@ -57,6 +57,7 @@ public sealed class DeploymentFixture : IDisposable
               max_sequence_length: 48
             strategy:
               algorithm: {algorithm}
+            {extraRunYaml}
 
             """;
         string tokens = File.ReadAllText(Path.Combine(Root, "certs", "server-clients.yaml"));
@@ -103,11 +104,36 @@ public sealed class DeploymentFixture : IDisposable
 
     public string FinalAdapter(string run) => Path.Combine(Root, "runs", run, "adapter", "adapter_model.safetensors");
 
+    /// <summary>A member's state folder (its keys, its own global and, after an encrypted run, its final adapter).</summary>
+    public string StateDirectory(string client) => Path.Combine(Root, $"state-{client}");
+
     public BackgroundCli StartServer(params string[] extra) =>
         BackgroundCli.Start("server", Root, ["server", "--config", "server.yaml", .. extra]);
 
     public BackgroundCli StartClient(string name, params string[] extra) =>
         BackgroundCli.Start($"client {name}", Root, ["client", "--config", $"client-{name}.yaml", "--server", Url, .. extra]);
+
+    /// <summary>
+    /// Starts the server and every client, with <paramref name="frozen"/> stopped (SIGSTOP) before it can join, while round 1
+    /// starts once the others have joined: that member misses round 1's deadline deterministically, however fast the
+    /// others train. Restart it with <see cref="Restart"/>.
+    /// </summary>
+    public (BackgroundCli Server, Dictionary<string, BackgroundCli> Clients) StartWithFrozenMember(string frozen)
+    {
+        var server = StartServer("--server.wait_for_clients", (Clients.Count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var clients = new Dictionary<string, BackgroundCli> { [frozen] = StartClient(frozen) };
+        ProcessMemory.Suspend(clients[frozen].ProcessId);
+        foreach (string name in Clients.Where(c => c != frozen)) clients[name] = StartClient(name);
+        return (server, clients);
+    }
+
+    /// <summary>Kills a member as a crash would and starts it again with the same state folder.</summary>
+    public void Restart(Dictionary<string, BackgroundCli> clients, string name)
+    {
+        clients[name].Kill();
+        clients[name].Dispose();
+        clients[name] = StartClient(name);
+    }
 
     public void Dispose() => _temp.Dispose();
 

@@ -49,7 +49,7 @@ public class RemoteClientExecutorTests
     [Fact]
     public async Task TheValidatorsReasonReachesTheSubmitterAndFinishEndsEveryWait()
     {
-        var executor = new RemoteClientExecutor(2, TimeSpan.FromMinutes(1)) { Validator = new UpdateValidator(3) };
+        var executor = new RemoteClientExecutor(2, TimeSpan.FromMinutes(1)) { Validator = (task, update) => new UpdateValidator(3).Validate(update, task.Weights) };
         var running = executor.ExecuteAsync(Task(0, 0), CancellationToken.None);
         Assert.Equal((true, "client 0: weight 1 is NaN"), executor.Complete(0, 0, Result(0, [1f, float.NaN, 3f])));
         await running;

@@ -19,7 +19,7 @@ public class WireCodecTests
         Assert.All(chunkList, c => Assert.True(c.Data.Length <= VectorCodec.ChunkBytes));
         var assembler = new VectorAssembler(encoded.Infos, long.MaxValue / 8);
         chunkList.ForEach(assembler.Add);
-        Assert.Equal(values, assembler.Complete()["weights"]);
+        Assert.Equal(values, assembler.Complete().Values["weights"]);
     }
 
     [Theory]
@@ -80,7 +80,7 @@ public class WireCodecTests
         Assert.Equal([WireFormat.Bfloat16, WireFormat.Float32], encoded.Infos.Select(i => i.Format));
         var assembler = new VectorAssembler(encoded.Infos, 1000);
         foreach (var chunk in encoded.Chunks) assembler.Add(chunk);
-        var decoded = assembler.Complete();
+        var decoded = assembler.Complete().Values;
         Assert.Equal(control, decoded["scaffold.c"]);
         Assert.NotEqual(weights, decoded["weights"]);
     }

@@ -1,0 +1,170 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using FedLlm.Federation.Encryption;
+using FedLlm.Privacy.Homomorphic;
+using FedLlm.Transport.Protocol;
+using FedLlm.Transport.Server;
+using FedLlm.Transport.Wire;
+
+namespace FedLlm.Transport.Client;
+
+/// <summary>
+/// One member's side of an encrypted run, apart from the network calls: its key-exchange identity, its copy of the
+/// shared HE key (generated if it is the key holder, otherwise opened from a sealed share), its own plaintext global
+/// (kept current from the server's encrypted aggregates) and the encryption of its updates. Everything secret stays in
+/// this process and in <c>state_directory</c>.
+/// </summary>
+public sealed class MemberEncryption : IDisposable
+{
+    public const string IdentityFile = "key-exchange.pem";
+    public const string SecretKeyFileName = "he-secret.key";
+    public const string GlobalFileName = "encrypted-global.bin";
+
+    private readonly EncryptionSetup _setup;
+    private readonly string _stateDirectory;
+    private JoinReply? _join;
+    private ClientKeyStore? _keys;
+    private EncryptedUpdateClient? _client;
+
+    public MemberEncryption(EncryptionSetup setup, string stateDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        _setup = setup;
+        _stateDirectory = Directory.CreateDirectory(stateDirectory).FullName;
+        Identity = KeyExchangeIdentity.LoadOrCreate(PathOf(IdentityFile));
+    }
+
+    public KeyExchangeIdentity Identity { get; }
+
+    public string Digest => _setup.Digest;
+
+    public bool IsKeyHolder => _join is { } join && join.ClientId == join.Encryption.KeyHolderId;
+
+    public bool HasKey => _keys is not null;
+
+    /// <summary>Rounds the member's global includes; null before it has one.</summary>
+    public int? RoundsApplied { get; private set; }
+
+    public float[] Global { get; private set; } = [];
+
+    /// <summary>The run name and settings digest every file in the state folder is tagged with.</summary>
+    private string RunTag => $"{_join!.RunName}|{Digest}";
+
+    /// <summary>
+    /// After each join: checks the server's settings, restores the key and global this member saved earlier, and lets a
+    /// key holder without a key make one (only before the first round has finished: afterwards members already encrypt
+    /// under the original key).
+    /// </summary>
+    public void Joined(JoinReply join)
+    {
+        ArgumentNullException.ThrowIfNull(join);
+        if (join.Encryption is null)
+            throw new InvalidOperationException("this client has encryption enabled but the server's run is not encrypted; use the server's encryption settings");
+        if (join.Encryption.Digest != Digest)
+            throw new InvalidOperationException($"encryption settings differ from the server's (digest {Digest} vs {join.Encryption.Digest})");
+        if (_join is not null) return;
+        _join = join;
+        if (SecretKeyFile.Read(PathOf(SecretKeyFileName), RunTag, _setup.Parameters) is { } saved) UseKey(saved);
+        if (ClientGlobalFile.Read(PathOf(GlobalFileName), RunTag, _setup.Pruning.ParameterCount) is var (rounds, global))
+            (RoundsApplied, Global) = (rounds, global);
+        if (HasKey || !IsKeyHolder) return;
+        if (join.Encryption.CompletedRounds > 0)
+        {
+            throw new InvalidOperationException($"this member is the key holder but has no key in {PathOf(SecretKeyFileName)}, and {join.Encryption.CompletedRounds} round(s) " +
+                "already ran under the original key: restore the key holder's state folder (a new key would not decrypt the members' updates)");
+        }
+        var key = HeSecretKey.Generate(_setup.Parameters);
+        SecretKeyFile.Write(PathOf(SecretKeyFileName), RunTag, key);
+        UseKey(key);
+    }
+
+    /// <summary>Key holder: the shared key sealed to a waiting member's public key.</summary>
+    public byte[] SealFor(int recipientId, ReadOnlySpan<byte> recipientPublicKey)
+    {
+        if (!IsKeyHolder || _keys is null) throw new InvalidOperationException("only the key holder, once it has the key, seals shares");
+        byte[] exported = _keys.KeyOf(_join!.ClientId).Export();
+        try
+        {
+            return SealedKeyShare.Seal(Identity, recipientPublicKey, _join.RunName, recipientId, exported);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(exported);
+        }
+    }
+
+    /// <summary>Opens the share the key holder sealed to this member and keeps the key; returns the holder's key fingerprint.</summary>
+    /// <exception cref="InvalidDataException">The share does not open or holds no valid key for these parameters.</exception>
+    public string AcceptShare(ReadOnlySpan<byte> sealedShare)
+    {
+        var join = _join ?? throw new InvalidOperationException("a key share arrived before the member joined");
+        var (secret, holderFingerprint) = SealedKeyShare.Open(Identity, sealedShare, join.RunName, join.ClientId);
+        try
+        {
+            var key = HeSecretKey.Import(secret, _setup.Parameters);
+            SecretKeyFile.Write(PathOf(SecretKeyFileName), RunTag, key);
+            UseKey(key);
+            return holderFingerprint;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(secret);
+        }
+    }
+
+    /// <summary>Applies a catch-up from the server: the public initial adapter if sent, then each encrypted aggregate in round order.</summary>
+    /// <exception cref="InvalidDataException">The catch-up does not fit this member's global or an aggregate does not decrypt.</exception>
+    public void CatchUp(CatchUpHeader header, ReceivedVectors vectors)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (_client is null) throw new InvalidOperationException("aggregates arrived before this member had the encryption key");
+        float[] global = Global;
+        int rounds = RoundsApplied ?? 0;
+        if (vectors.Values.Remove(FederationService.InitialVector, out float[]? initial))
+        {
+            if (initial.Length != _setup.Pruning.ParameterCount)
+                throw new InvalidDataException($"the initial adapter has {initial.Length} values; this member's adapter has {_setup.Pruning.ParameterCount}");
+            (global, rounds) = (initial, 0);
+        }
+        else if (RoundsApplied is null)
+        {
+            throw new InvalidDataException("the server sent aggregates without the initial adapter this member lacks");
+        }
+        if (vectors.Values.Count != 0) throw new InvalidDataException($"unexpected plaintext vector(s) in a catch-up: {string.Join(", ", vectors.Values.Keys)}");
+        foreach (var (round, aggregate) in vectors.Opaque.Select(v => (Round: RoundOf(v.Key), v.Value)).OrderBy(v => v.Round))
+        {
+            if (round < rounds || round >= header.RoundsApplied)
+                throw new InvalidDataException($"aggregate of round {round + 1} does not belong between rounds {rounds + 1} and {header.RoundsApplied}");
+            global = _client.ApplyAggregate(_join!.ClientId, round, global, aggregate);
+        }
+        Global = global;
+        RoundsApplied = header.RoundsApplied;
+        ClientGlobalFile.Write(PathOf(GlobalFileName), RunTag, header.RoundsApplied, global);
+    }
+
+    /// <summary>The member's update Δ = trained − start, pruned and encrypted under the shared key.</summary>
+    public byte[] EncryptUpdate(int round, float[] start, float[] trained) =>
+        (_client ?? throw new InvalidOperationException("no encryption key yet")).EncryptUpdate(_join!.ClientId, round, start, trained);
+
+    public void Dispose()
+    {
+        _keys?.Dispose();
+        Identity.Dispose();
+    }
+
+    private void UseKey(HeSecretKey key)
+    {
+        _keys?.Dispose();
+        _keys = ClientKeyStore.Holding(_join!.Encryption.KeyHolderId, _join.ClientId, key);
+        _client = new EncryptedUpdateClient(_setup.Parameters, _keys, _setup.Pruning);
+    }
+
+    private static int RoundOf(string name) =>
+        name.StartsWith(FederationService.AggregatePrefix, StringComparison.Ordinal)
+        && int.TryParse(name.AsSpan(FederationService.AggregatePrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int round)
+            ? round
+            : throw new InvalidDataException($"unexpected opaque vector '{name}' in a catch-up");
+
+    private string PathOf(string file) => Path.Combine(_stateDirectory, file);
+}

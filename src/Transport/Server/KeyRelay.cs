@@ -1,0 +1,122 @@
+namespace FedLlm.Transport.Server;
+
+/// <summary>
+/// Passes the shared HE key from the key holder to the other members without being able to read it: members register
+/// their key-exchange public key at join; the key holder collects the waiting ones, seals the key to each and posts the
+/// sealed shares; each member collects its own. Only public keys and sealed shares ever pass through here (memory only:
+/// after a server restart, members that already hold the key do not ask again).
+/// </summary>
+public sealed class KeyRelay
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<int, Member> _members = [];
+    private TaskCompletionSource _changed = NewSignal();
+    private bool _finished;
+
+    /// <summary>A member waiting for the key: its id, name and the public key to seal to.</summary>
+    public sealed record Request(int ClientId, string Name, byte[] PublicKey);
+
+    /// <summary>Records a member's current public key; a new key (a member that lost its state) needs a new share.</summary>
+    public void Register(int clientId, string name, byte[] publicKey)
+    {
+        ArgumentNullException.ThrowIfNull(publicKey);
+        lock (_gate)
+        {
+            if (_members.TryGetValue(clientId, out var known) && known.PublicKey.AsSpan().SequenceEqual(publicKey)) return;
+            _members[clientId] = new Member(name, publicKey);
+            Signal();
+        }
+    }
+
+    /// <summary>Members (other than <paramref name="keyHolder"/>) with no share for their current key; waits up to <paramref name="wait"/> for one.</summary>
+    public async Task<(IReadOnlyList<Request> Requests, bool Finished)> WaitForRequestsAsync(int keyHolder, TimeSpan wait, CancellationToken cancellation)
+    {
+        var until = DateTimeOffset.UtcNow + wait;
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                var pending = _members.Where(m => m.Key != keyHolder && m.Value.Share is null)
+                    .Select(m => new Request(m.Key, m.Value.Name, m.Value.PublicKey)).ToList();
+                if (pending.Count > 0 || _finished) return (pending, _finished);
+                changed = _changed.Task;
+            }
+            var left = until - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero) return ([], false);
+            try
+            {
+                await changed.WaitAsync(left, cancellation);
+            }
+            catch (TimeoutException)
+            {
+                return ([], false);
+            }
+        }
+    }
+
+    /// <summary>Stores shares sealed to members' current keys; a share for a key the member no longer uses is dropped. Returns how many were kept.</summary>
+    public int Post(IEnumerable<(int ClientId, byte[] PublicKey, byte[] Sealed)> shares)
+    {
+        ArgumentNullException.ThrowIfNull(shares);
+        int kept = 0;
+        lock (_gate)
+        {
+            foreach (var (clientId, publicKey, sealedShare) in shares)
+            {
+                if (!_members.TryGetValue(clientId, out var member) || !member.PublicKey.AsSpan().SequenceEqual(publicKey) || sealedShare.Length == 0) continue;
+                _members[clientId] = member with { Share = sealedShare };
+                kept++;
+            }
+            if (kept > 0) Signal();
+        }
+        return kept;
+    }
+
+    /// <summary>The member's sealed share, waiting up to <paramref name="wait"/>; null if the key holder has not posted it yet.</summary>
+    public async Task<byte[]?> WaitForShareAsync(int clientId, TimeSpan wait, CancellationToken cancellation)
+    {
+        var until = DateTimeOffset.UtcNow + wait;
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                if (_members.TryGetValue(clientId, out var member) && member.Share is { } share) return share;
+                if (_finished) return null;
+                changed = _changed.Task;
+            }
+            var left = until - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero) return null;
+            try
+            {
+                await changed.WaitAsync(left, cancellation);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The run is over: waiting calls return at once.</summary>
+    public void Finish()
+    {
+        lock (_gate)
+        {
+            _finished = true;
+            Signal();
+        }
+    }
+
+    private void Signal()
+    {
+        var previous = _changed;
+        _changed = NewSignal();
+        previous.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed record Member(string Name, byte[] PublicKey, byte[]? Share = null);
+}

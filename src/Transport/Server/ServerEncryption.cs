@@ -1,0 +1,33 @@
+using FedLlm.Federation.Encryption;
+
+namespace FedLlm.Transport.Server;
+
+/// <summary>
+/// What the server knows about an encrypted run, all of it public: the settings digest members must match, which member
+/// holds the key, the relay for sealed key shares, the stored encrypted aggregates and the (public, data-free) initial
+/// adapter that members start from. Null fields mean the run is not encrypted.
+/// </summary>
+public sealed class ServerEncryption
+{
+    public static ServerEncryption Off { get; } = new();
+
+    private ServerEncryption() { }
+
+    public ServerEncryption(EncryptionSetup setup, int keyHolderId, string keyHolderName, EncryptedAggregateStore aggregates, float[] initialGlobal)
+    {
+        ArgumentNullException.ThrowIfNull(setup);
+        Setup = setup;
+        KeyHolderId = keyHolderId;
+        KeyHolderName = keyHolderName;
+        Aggregates = aggregates;
+        InitialGlobal = initialGlobal;
+    }
+
+    public bool Enabled => Setup is not null;
+    public EncryptionSetup? Setup { get; }
+    public int KeyHolderId { get; }
+    public string KeyHolderName { get; } = "";
+    public KeyRelay Relay { get; } = new();
+    public EncryptedAggregateStore? Aggregates { get; }
+    public float[] InitialGlobal { get; } = [];
+}

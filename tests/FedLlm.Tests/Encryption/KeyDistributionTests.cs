@@ -1,0 +1,116 @@
+using System.Runtime.Versioning;
+using FedLlm.Federation.Encryption;
+using FedLlm.Privacy.Homomorphic;
+using FedLlm.Tests.Infrastructure;
+using FedLlm.Transport.Client;
+using FedLlm.Transport.Server;
+
+namespace FedLlm.Tests.Encryption;
+
+/// <summary>How the key holder's HE key reaches the other members through a server that cannot read it.</summary>
+[UnsupportedOSPlatform("windows")] // checks Unix file permissions of the secret files
+public class KeyDistributionTests
+{
+    private static readonly HeParameters Parameters = HeParameters.Create(maxClients: 4);
+
+    [Fact]
+    public void ASealedShareOpensOnlyForItsRecipientRunAndId()
+    {
+        using var holder = KeyExchangeIdentity.Create();
+        using var member = KeyExchangeIdentity.Create();
+        using var other = KeyExchangeIdentity.Create();
+        using var key = HeSecretKey.Generate(Parameters);
+        byte[] secret = key.Export();
+
+        byte[] sealedShare = SealedKeyShare.Seal(holder, member.PublicKey, "run-a", 2, secret);
+
+        var (opened, fingerprint) = SealedKeyShare.Open(member, sealedShare, "run-a", 2);
+        Assert.Equal(secret, opened);
+        Assert.Equal(holder.Fingerprint, fingerprint);
+        Assert.True(sealedShare.AsSpan().IndexOf(secret.AsSpan(28, 32)) < 0, "the share carries the key in the clear");
+        Assert.Contains("does not open", Assert.Throws<InvalidDataException>(() => SealedKeyShare.Open(other, sealedShare, "run-a", 2)).Message);
+        Assert.Throws<InvalidDataException>(() => SealedKeyShare.Open(member, sealedShare, "run-b", 2));
+        Assert.Throws<InvalidDataException>(() => SealedKeyShare.Open(member, sealedShare, "run-a", 3));
+        byte[] tampered = (byte[])sealedShare.Clone();
+        tampered[^1] ^= 1;
+        Assert.Throws<InvalidDataException>(() => SealedKeyShare.Open(member, tampered, "run-a", 2));
+        Assert.Contains("FLKS", Assert.Throws<InvalidDataException>(() => SealedKeyShare.Open(member, sealedShare.AsSpan(1), "run-a", 2)).Message);
+    }
+
+    [Fact]
+    public void AKeyExchangeIdentitySurvivesARestartAndADamagedFileIsNamed()
+    {
+        using var temp = new TempDirectory();
+        string path = Path.Combine(temp.Path, "key-exchange.pem");
+        byte[] first;
+        using (var created = KeyExchangeIdentity.LoadOrCreate(path)) first = created.PublicKey;
+        using (var loaded = KeyExchangeIdentity.LoadOrCreate(path)) Assert.Equal(first, loaded.PublicKey);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+
+        File.WriteAllText(path, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        var error = Assert.Throws<InvalidDataException>(() => KeyExchangeIdentity.LoadOrCreate(path));
+        Assert.Contains(path, error.Message);
+    }
+
+    [Fact]
+    public void ASavedSecretKeyIsRefusedForAnotherRun()
+    {
+        using var temp = new TempDirectory();
+        string path = Path.Combine(temp.Path, "he-secret.key");
+        using var key = HeSecretKey.Generate(Parameters);
+        SecretKeyFile.Write(path, "run-a|digest", key);
+
+        using (var restored = SecretKeyFile.Read(path, "run-a|digest", Parameters)!) Assert.Equal(key.Export(), restored.Export());
+        Assert.Contains("belongs to run 'run-a|digest'", Assert.Throws<InvalidDataException>(() => SecretKeyFile.Read(path, "run-b|digest", Parameters)).Message);
+        Assert.Null(SecretKeyFile.Read(Path.Combine(temp.Path, "missing.key"), "run-a|digest", Parameters));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public async Task TheRelayAsksTheHolderForEachNewMemberKeyAndHandsOutOnlyMatchingShares()
+    {
+        var relay = new KeyRelay();
+        relay.Register(0, "holder", [9]);
+        relay.Register(1, "beta", [1, 1]);
+        relay.Register(2, "gamma", [2, 2]);
+
+        var (requests, finished) = await relay.WaitForRequestsAsync(keyHolder: 0, TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.False(finished);
+        Assert.Equal([1, 2], requests.Select(r => r.ClientId));
+
+        // A share sealed to a key the member no longer uses is dropped.
+        Assert.Equal(1, relay.Post([(1, new byte[] { 1, 1 }, new byte[] { 7 }), (2, new byte[] { 3, 3 }, new byte[] { 8 })]));
+        Assert.Equal(new byte[] { 7 }, await relay.WaitForShareAsync(1, TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.Null(await relay.WaitForShareAsync(2, TimeSpan.FromMilliseconds(50), CancellationToken.None));
+
+        // A member that comes back with a new key is asked for again; a waiting member wakes when its share arrives.
+        relay.Register(1, "beta", [1, 2]);
+        var waiting = relay.WaitForShareAsync(1, TimeSpan.FromSeconds(30), CancellationToken.None);
+        (requests, _) = await relay.WaitForRequestsAsync(0, TimeSpan.FromSeconds(5), CancellationToken.None);
+        Assert.Equal([1, 2], requests.Select(r => r.ClientId));
+        relay.Post([(1, new byte[] { 1, 2 }, new byte[] { 5 })]);
+        Assert.Equal(new byte[] { 5 }, await waiting);
+
+        relay.Finish();
+        Assert.True((await relay.WaitForRequestsAsync(0, TimeSpan.FromSeconds(30), CancellationToken.None)).Finished);
+    }
+
+    [Fact]
+    public void AMembersSavedGlobalIsCheckedForDamageAndRun()
+    {
+        using var temp = new TempDirectory();
+        string path = Path.Combine(temp.Path, "global.bin");
+        float[] global = [0.5f, -1.25f, 3f];
+        ClientGlobalFile.Write(path, "run-a|d", 4, global);
+
+        var (rounds, restored) = ClientGlobalFile.Read(path, "run-a|d", 3)!.Value;
+        Assert.Equal(4, rounds);
+        Assert.Equal(global, restored);
+        Assert.Contains("belongs to run", Assert.Throws<InvalidDataException>(() => ClientGlobalFile.Read(path, "run-b|d", 3)).Message);
+        Assert.Contains("3 values", Assert.Throws<InvalidDataException>(() => ClientGlobalFile.Read(path, "run-a|d", 4)).Message);
+        byte[] bytes = File.ReadAllBytes(path);
+        bytes[20] ^= 1;
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => ClientGlobalFile.Read(path, "run-a|d", 3)).Message);
+    }
+}
