@@ -10,14 +10,14 @@ namespace FedLlm.Transport;
 /// </summary>
 public static class NetworkRunLimits
 {
-    public static IReadOnlyList<string> Problems(SimulationConfig config)
+    /// <param name="clientsPerRound">How many updates one round aggregates (the server knows; a client passes 0).</param>
+    public static IReadOnlyList<string> Problems(SimulationConfig config, int clientsPerRound = 0)
     {
         var problems = new List<string>();
         if (config.Strategy.Algorithm is StrategyNames.Local or StrategyNames.Central)
             problems.Add($"strategy.algorithm '{config.Strategy.Algorithm}' is a simulation baseline; a deployed federation needs a federated algorithm");
         if (config.Privacy.Enabled) problems.Add("privacy: not supported over the network transport yet (use fedllm simulate)");
-        // The round size is known to the server only; it checks max_clients against it (FederationServer.Validate).
-        problems.AddRange(config.Encryption.Validate(config.Strategy.Algorithm, clientsPerRound: 0));
+        problems.AddRange(config.Encryption.Validate(config.Strategy.Algorithm, clientsPerRound));
         return problems;
     }
 }

@@ -34,7 +34,7 @@ public static class ClientCommand
             using var model = PretrainedModel.Load(run.Model.Path ?? throw new ArgumentException("model.path is required"), ModelOptions.ParseDType(run.Model.DType));
             var adapters = RunSetup.AttachAdapters(model, run);
             var work = new LocalTrainingWork(run, model, adapters, records, client.StateDirectory, ConsoleOutput.Info);
-            using var encryption = run.Encryption.Enabled ? new MemberEncryption(run.Encryption.CreateSetup(adapters.Layout, run.Seed), client.StateDirectory) : null;
+            using var encryption = run.Encryption.Enabled ? new MemberEncryption(run.Encryption.CreateSetup(adapters.Layout, run.Seed), client.StateDirectory, client.KeyHolderFingerprint) : null;
             string finalAdapter = Path.Combine(client.StateDirectory, "final_adapter");
             await new FederationClient(client, adapters.Layout, work, ConsoleOutput.Info)
             {

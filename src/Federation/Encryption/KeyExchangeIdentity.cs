@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FedLlm.Federation.Persistence;
 
 namespace FedLlm.Federation.Encryption;
 
@@ -47,25 +48,69 @@ public sealed class KeyExchangeIdentity : IDisposable
             }
         }
         var identity = Create();
-        SecretFile.Write(path, System.Text.Encoding.ASCII.GetBytes(identity._key.ExportPkcs8PrivateKeyPem()));
+        byte[] pem = System.Text.Encoding.ASCII.GetBytes(identity._key.ExportPkcs8PrivateKeyPem());
+        try
+        {
+            AtomicFile.Write(path, pem, ownerOnly: true);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(pem);
+        }
         return identity;
     }
 
-    /// <summary>The raw ECDH shared secret with another party's public key (callers derive keys from it).</summary>
-    internal byte[] Agree(ReadOnlySpan<byte> otherPublicKey)
+    /// <summary>Null when <paramref name="publicKey"/> is a P-256 SubjectPublicKeyInfo, otherwise what is wrong with it.</summary>
+    public static string? Problem(ReadOnlySpan<byte> publicKey)
     {
-        using var other = ECDiffieHellman.Create();
         try
         {
-            other.ImportSubjectPublicKeyInfo(otherPublicKey, out int read);
-            if (read != otherPublicKey.Length) throw new CryptographicException("trailing bytes after the public key");
+            using var key = ImportPublic(publicKey);
+            return null;
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>The raw ECDH shared secret with another party's public key (callers derive keys from it).</summary>
+    /// <exception cref="InvalidDataException">The other key is not a valid P-256 public key.</exception>
+    internal byte[] Agree(ReadOnlySpan<byte> otherPublicKey)
+    {
+        using var other = ImportPublic(otherPublicKey);
+        try
+        {
+            return _key.DeriveRawSecretAgreement(other.PublicKey);
         }
         catch (CryptographicException e)
         {
+            throw new InvalidDataException($"key agreement failed ({e.Message})", e);
+        }
+    }
+
+    private static ECDiffieHellman ImportPublic(ReadOnlySpan<byte> publicKey)
+    {
+        var key = ECDiffieHellman.Create();
+        try
+        {
+            key.ImportSubjectPublicKeyInfo(publicKey, out int read);
+            if (read != publicKey.Length) throw new InvalidDataException("trailing bytes after the public key");
+            // Same size is not same curve (brainpoolP256 is 256-bit too): compare the curve's OID.
+            if (key.ExportParameters(false).Curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
+                throw new InvalidDataException("the public key is not on curve P-256");
+            return key;
+        }
+        catch (CryptographicException e)
+        {
+            key.Dispose();
             throw new InvalidDataException($"not a valid P-256 public key ({e.Message})", e);
         }
-        if (other.KeySize != 256) throw new InvalidDataException($"the other party's key is {other.KeySize}-bit, not P-256");
-        return _key.DeriveRawSecretAgreement(other.PublicKey);
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
     }
 
     public void Dispose() => _key.Dispose();

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using FedLlm.Federation.Persistence;
 using FedLlm.Privacy.Homomorphic;
 
 namespace FedLlm.Federation.Encryption;
@@ -23,7 +24,14 @@ public static class SecretKeyFile
             BinaryPrimitives.WriteUInt16LittleEndian(contents, (ushort)tag.Length);
             tag.CopyTo(contents.AsSpan(2));
             exported.CopyTo(contents.AsSpan(2 + tag.Length));
-            SecretFile.Write(path, contents); // zeroes contents
+            try
+            {
+                AtomicFile.Write(path, contents, ownerOnly: true);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(contents);
+            }
         }
         finally
         {

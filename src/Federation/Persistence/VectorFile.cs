@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 namespace FedLlm.Federation.Persistence;
 
 /// <summary>
-/// A flat fp32 vector on disk: magic, length, little-endian floats, and a 64-bit FNV-1a checksum, written to a temp
-/// file and renamed so a crash never leaves a half-written vector behind.
+/// A flat fp32 vector on disk: magic, length, little-endian floats, and a 64-bit FNV-1a checksum, written through an
+/// <see cref="AtomicFile"/> so a crash never leaves a half-written vector behind.
 /// </summary>
 public static class VectorFile
 {
@@ -14,20 +14,16 @@ public static class VectorFile
     public static void Write(string path, ReadOnlySpan<float> values)
     {
         var bytes = MemoryMarshal.AsBytes(values);
-        string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-        {
-            Span<byte> header = stackalloc byte[16];
-            Magic.CopyTo(header);
-            BinaryPrimitives.WriteInt64LittleEndian(header[8..], values.Length);
-            stream.Write(header);
-            stream.Write(bytes);
-            Span<byte> checksum = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(checksum, Fnv1a(bytes));
-            stream.Write(checksum);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        using var file = AtomicFile.Create(path);
+        Span<byte> header = stackalloc byte[16];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt64LittleEndian(header[8..], values.Length);
+        file.Stream.Write(header);
+        file.Stream.Write(bytes);
+        Span<byte> checksum = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(checksum, Fnv1a(bytes));
+        file.Stream.Write(checksum);
+        file.Commit();
     }
 
     public static float[] Read(string path)

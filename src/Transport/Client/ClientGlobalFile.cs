@@ -1,13 +1,15 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
+using FedLlm.Federation.Persistence;
 
 namespace FedLlm.Transport.Client;
 
 /// <summary>
 /// An encrypted run's member keeps its decrypted global on its own disk, so a restarted member catches up from where it
 /// was. Layout: "FLCG", version u16, rounds applied i32, run tag length u16, run tag (run name and settings digest,
-/// UTF-8), value count i32, fp32 values, SHA-256 of everything before it. Written atomically.
+/// UTF-8), value count i32, fp32 values, SHA-256 of everything before it. Written atomically, owner-only.
 /// </summary>
 public static class ClientGlobalFile
 {
@@ -25,11 +27,10 @@ public static class ClientGlobalFile
         BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(10), (ushort)tag.Length);
         tag.CopyTo(bytes.AsSpan(12));
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(12 + tag.Length), global.Length);
-        for (int i = 0; i < global.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(header + 4 * i), global[i]);
+        MemoryMarshal.AsBytes(global).CopyTo(bytes.AsSpan(header)); // little-endian hosts only, like VectorFile
         SHA256.HashData(bytes.AsSpan(0, bytes.Length - 32), bytes.AsSpan(bytes.Length - 32));
-        string temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, path, overwrite: true);
+        // The member's decrypted global is what encryption keeps from everyone else: owner-only, like the key.
+        AtomicFile.Write(path, bytes, ownerOnly: true);
     }
 
     /// <summary>The saved global, or null if there is none.</summary>
@@ -51,9 +52,7 @@ public static class ClientGlobalFile
         int header = 12 + tagLength + 4;
         if (count != expectedLength || bytes.Length != header + count * sizeof(float) + 32)
             throw Invalid(path, $"{count} values; the adapter has {expectedLength}");
-        var global = new float[count];
-        for (int i = 0; i < count; i++) global[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(header + 4 * i));
-        return (rounds, global);
+        return (rounds, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(header, count * sizeof(float))).ToArray());
     }
 
     private static InvalidDataException Invalid(string path, string problem) => new($"{path}: member global: {problem}.");

@@ -25,6 +25,21 @@ public sealed record ClientSection
     public string WireFormat { get; init; } = "float32";
     /// <summary>Deliberately corrupt updates (none|nan|wrong_shape): for testing a federation's defences only.</summary>
     public string CorruptUpdates { get; init; } = "none";
+    /// <summary>
+    /// Encrypted runs, optional pin: the key holder's key-exchange fingerprint (its log prints it), compared out of band.
+    /// A key share sealed by any other key is refused, so even a server that substitutes keys cannot plant its own.
+    /// </summary>
+    public string? KeyHolderFingerprint { get; init; }
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (CorruptUpdates is not ("none" or "nan" or "wrong_shape"))
+            problems.Add($"client.corrupt_updates must be none, nan or wrong_shape, got '{CorruptUpdates}'");
+        if (WireFormat.ToLowerInvariant() is not ("float32" or "fp32" or "bfloat16" or "bf16" or "float16" or "fp16"))
+            problems.Add($"client.wire_format must be float32, bfloat16 or float16, got '{WireFormat}'");
+        return problems;
+    }
 
     public string? ReadToken()
     {

@@ -32,6 +32,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
     public async Task<int> RunAsync(CancellationToken cancellation = default)
     {
         string server = section.Server ?? throw new ArgumentException("client.server (or --server) is required");
+        if (section.Validate() is { Count: > 0 } problems) throw new ArgumentException("invalid client config: " + string.Join("; ", problems));
         string? token = section.ReadToken();
         var format = ParseFormat(section.WireFormat);
         using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
@@ -62,6 +63,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
                     {
                         request.KeyExchangePublicKey = Google.Protobuf.ByteString.CopyFrom(Encryption.Identity.PublicKey);
                         request.EncryptionDigest = Encryption.Digest;
+                        request.KeyCheck = Google.Protobuf.ByteString.CopyFrom(Encryption.KeyCheck);
                     }
                     var join = await client.JoinAsync(request, headers, cancellationToken: cancellation);
                     if (join.ParameterCount != layout.TotalLength || join.LayoutDigest != FederationServer.LayoutDigest(layout))
@@ -72,7 +74,11 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
                     {
                         Encryption.Joined(join);
                         if (Encryption.IsKeyHolder) keyService ??= Task.Run(() => ServeKeyRequestsAsync(client, headers, stopKeyService.Token), CancellationToken.None);
-                        else if (!Encryption.HasKey) await ReceiveKeyAsync(client, headers, join, cancellation);
+                        else if (!Encryption.HasKey && !await ReceiveKeyAsync(client, headers, join, cancellation))
+                        {
+                            log("the run ended before the key holder shared the encryption key; this member took no part");
+                            return trainedRounds;
+                        }
                     }
                     backoff = FirstBackoff;
                     failingSince = null;
@@ -111,65 +117,89 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
         finally
         {
             await stopKeyService.CancelAsync();
-            if (keyService is not null) await keyService.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            if (keyService is not null)
+            {
+                await keyService.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                if (keyService.Exception is { } failure) log($"key holder: key sharing failed: {failure.GetBaseException().Message}");
+            }
         }
     }
 
     /// <summary>
-    /// Key holder, alongside its training: collects members waiting for the key, seals it to each member's public key
-    /// and posts the sealed shares, until the run is over. Connection trouble is retried; the training loop reports it.
+    /// Key holder, alongside its training: announces the key's check value, then collects members waiting for the key,
+    /// seals it to each member's public key and posts the sealed shares, until the run is over. A member whose public key
+    /// cannot be used is skipped (and logged); connection trouble is retried.
     /// </summary>
     private async Task ServeKeyRequestsAsync(Protocol.Federation.FederationClient client, Metadata headers, CancellationToken cancellation)
     {
         var encryption = Encryption!;
         log($"key holder: key-exchange fingerprint {encryption.Identity.Fingerprint}; sharing the encryption key with members as they join");
-        while (!cancellation.IsCancellationRequested)
+        var keyCheck = Google.Protobuf.ByteString.CopyFrom(encryption.KeyCheck);
+        var sealedShares = new List<KeyShare>();
+        while (true)
         {
             try
             {
+                // Every post carries the key check value; the first has no shares, so the server records the value
+                // before any member can need it.
+                var post = new KeyShares { KeyCheck = keyCheck };
+                post.Shares.AddRange(sealedShares);
+                await client.PostKeySharesAsync(post, headers, cancellationToken: cancellation);
+                sealedShares.Clear();
                 var requests = await client.FetchKeyRequestsAsync(new KeyRequestsQuery(), headers, cancellationToken: cancellation);
                 if (requests.RunFinished) return;
-                if (requests.Requests.Count == 0) continue;
-                var shares = new KeyShares();
                 foreach (var member in requests.Requests)
                 {
-                    shares.Shares.Add(new KeyShare
+                    try
                     {
-                        ClientId = member.ClientId,
-                        PublicKey = member.PublicKey,
-                        Sealed = Google.Protobuf.ByteString.CopyFrom(encryption.SealFor(member.ClientId, member.PublicKey.Span)),
-                    });
-                    log($"key holder: sealed the encryption key for {member.ClientName} (key-exchange fingerprint {KeyExchangeIdentity.FingerprintOf(member.PublicKey.Span)})");
+                        sealedShares.Add(new KeyShare
+                        {
+                            ClientId = member.ClientId,
+                            PublicKey = member.PublicKey,
+                            Sealed = Google.Protobuf.ByteString.CopyFrom(encryption.SealFor(member.ClientId, member.PublicKey.Span)),
+                        });
+                        log($"key holder: sealed the encryption key for {member.ClientName} (key-exchange fingerprint {KeyExchangeIdentity.FingerprintOf(member.PublicKey.Span)})");
+                    }
+                    catch (InvalidDataException e)
+                    {
+                        log($"key holder: cannot seal the key for {member.ClientName}: {e.Message}");
+                    }
                 }
-                await client.PostKeySharesAsync(shares, headers, cancellationToken: cancellation);
             }
-            catch (RpcException e) when (IsTransient(e.StatusCode) && !cancellation.IsCancellationRequested)
-            {
-                await Task.Delay(FirstBackoff, cancellation).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            }
-            catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+            catch (Exception) when (cancellation.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception e) when (e is RpcException or InvalidDataException)
+            catch (RpcException e) when (IsTransient(e.StatusCode))
             {
-                log($"key holder: could not share the key: {e.Message}");
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellation).ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                await Task.Delay(FirstBackoff, CancellationToken.None);
+            }
+            catch (RpcException e)
+            {
+                log($"key holder: the server refused the key shares: {e.Status.Detail}");
+                return;
             }
         }
     }
 
-    /// <summary>A member other than the key holder waits until the key holder's sealed share arrives, then opens it.</summary>
-    private async Task ReceiveKeyAsync(Protocol.Federation.FederationClient client, Metadata headers, JoinReply join, CancellationToken cancellation)
+    /// <summary>
+    /// A member other than the key holder waits until the key holder's sealed share arrives, then opens and checks it.
+    /// False when the run ended without one.
+    /// </summary>
+    private async Task<bool> ReceiveKeyAsync(Protocol.Federation.FederationClient client, Metadata headers, JoinReply join, CancellationToken cancellation)
     {
         log($"waiting for key holder {join.Encryption.KeyHolderName} to share the encryption key (this member's key-exchange fingerprint {Encryption!.Identity.Fingerprint})");
         while (true)
         {
             var reply = await client.FetchKeyShareAsync(new KeyShareQuery(), headers, cancellationToken: cancellation);
-            if (reply.Sealed.IsEmpty) continue;
-            string holder = Encryption.AcceptShare(reply.Sealed.Span);
+            if (reply.Sealed.IsEmpty)
+            {
+                if (reply.RunFinished) return false;
+                continue;
+            }
+            string holder = Encryption.AcceptShare(reply.Sealed.Span, reply.KeyCheck.Span);
             log($"received the encryption key from {join.Encryption.KeyHolderName} (key-exchange fingerprint {holder})");
-            return;
+            return true;
         }
     }
 
@@ -259,8 +289,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
         {
             "none" => ciphertext,
             "nan" => [.. "XXXX"u8, .. ciphertext.AsSpan(4)], // a damaged header
-            "wrong_shape" => ciphertext[..^1],
-            _ => throw new ArgumentException($"client.corrupt_updates must be none, nan or wrong_shape, got '{section.CorruptUpdates}'"),
+            _ => ciphertext[..^1], // wrong_shape (ClientSection.Validate admits nothing else)
         };
         var builder = new EncodedVectorsBuilder();
         builder.AddOpaque(FederationService.CiphertextVector, ciphertext);
@@ -276,8 +305,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
         {
             "none" => result.Update.Weights,
             "nan" => [.. result.Update.Weights.Select((w, i) => i % 7 == 0 ? float.NaN : w)],
-            "wrong_shape" => result.Update.Weights[..^1],
-            _ => throw new ArgumentException($"client.corrupt_updates must be none, nan or wrong_shape, got '{section.CorruptUpdates}'"),
+            _ => result.Update.Weights[..^1], // wrong_shape (ClientSection.Validate admits nothing else)
         };
         return ReferenceEquals(weights, result.Update.Weights) ? result
             : result with { Update = new ClientUpdate(result.Update.ClientId, result.Update.SampleCount, weights, result.Update.Extras) };
@@ -287,8 +315,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
     {
         "float32" or "fp32" => WireFormat.Float32,
         "bfloat16" or "bf16" => WireFormat.Bfloat16,
-        "float16" or "fp16" => WireFormat.Float16,
-        _ => throw new ArgumentException($"client.wire_format must be float32, bfloat16 or float16, got '{name}'"),
+        _ => WireFormat.Float16, // float16/fp16 (ClientSection.Validate admits nothing else)
     };
 
     private SocketsHttpHandler CreateHandler()

@@ -22,14 +22,20 @@ public sealed class MemberEncryption : IDisposable
 
     private readonly EncryptionSetup _setup;
     private readonly string _stateDirectory;
+    private readonly string? _keyHolderFingerprint;
     private JoinReply? _join;
     private ClientKeyStore? _keys;
     private EncryptedUpdateClient? _client;
 
-    public MemberEncryption(EncryptionSetup setup, string stateDirectory)
+    /// <param name="keyHolderFingerprint">
+    /// Optional pin: the key holder's key-exchange fingerprint, compared out of band. A share sealed by any other key
+    /// (e.g. one substituted by a server that is not merely curious) is then refused.
+    /// </param>
+    public MemberEncryption(EncryptionSetup setup, string stateDirectory, string? keyHolderFingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(setup);
         _setup = setup;
+        _keyHolderFingerprint = string.IsNullOrWhiteSpace(keyHolderFingerprint) ? null : keyHolderFingerprint.Trim().ToLowerInvariant();
         _stateDirectory = Directory.CreateDirectory(stateDirectory).FullName;
         Identity = KeyExchangeIdentity.LoadOrCreate(PathOf(IdentityFile));
     }
@@ -47,13 +53,16 @@ public sealed class MemberEncryption : IDisposable
 
     public float[] Global { get; private set; } = [];
 
-    /// <summary>The run name and settings digest every file in the state folder is tagged with.</summary>
-    private string RunTag => $"{_join!.RunName}|{Digest}";
+    /// <summary>The check value of the key this member holds (empty before it has one).</summary>
+    public byte[] KeyCheck { get; private set; } = [];
+
+    /// <summary>The run attempt (name, server-drawn id) and settings digest every file in the state folder is tagged with.</summary>
+    private string RunTag => $"{_join!.RunName}|{_join.Encryption.RunId}|{Digest}";
 
     /// <summary>
-    /// After each join: checks the server's settings, restores the key and global this member saved earlier, and lets a
-    /// key holder without a key make one (only before the first round has finished: afterwards members already encrypt
-    /// under the original key).
+    /// After each join: checks the server's settings, restores the key and global this member saved earlier (checking the
+    /// key against the run's key check value), and lets a key holder without a key make one, but only before it has
+    /// announced one: afterwards members already hold, and encrypt under, the original key.
     /// </summary>
     public void Joined(JoinReply join)
     {
@@ -64,14 +73,19 @@ public sealed class MemberEncryption : IDisposable
             throw new InvalidOperationException($"encryption settings differ from the server's (digest {Digest} vs {join.Encryption.Digest})");
         if (_join is not null) return;
         _join = join;
-        if (SecretKeyFile.Read(PathOf(SecretKeyFileName), RunTag, _setup.Parameters) is { } saved) UseKey(saved);
+        if (SecretKeyFile.Read(PathOf(SecretKeyFileName), RunTag, _setup.Parameters) is { } saved)
+        {
+            UseKey(saved);
+            if (!join.Encryption.KeyCheck.IsEmpty && !join.Encryption.KeyCheck.Span.SequenceEqual(KeyCheck))
+                throw new InvalidDataException($"{PathOf(SecretKeyFileName)} holds a different key than the run's (key check differs): restore the right state_directory");
+        }
         if (ClientGlobalFile.Read(PathOf(GlobalFileName), RunTag, _setup.Pruning.ParameterCount) is var (rounds, global))
             (RoundsApplied, Global) = (rounds, global);
         if (HasKey || !IsKeyHolder) return;
-        if (join.Encryption.CompletedRounds > 0)
+        if (!join.Encryption.KeyCheck.IsEmpty)
         {
-            throw new InvalidOperationException($"this member is the key holder but has no key in {PathOf(SecretKeyFileName)}, and {join.Encryption.CompletedRounds} round(s) " +
-                "already ran under the original key: restore the key holder's state folder (a new key would not decrypt the members' updates)");
+            throw new InvalidOperationException($"this member is the key holder but has no key in {PathOf(SecretKeyFileName)}, and it already shared one in this run: " +
+                "restore its state_directory (a new key would not decrypt what the members encrypt)");
         }
         var key = HeSecretKey.Generate(_setup.Parameters);
         SecretKeyFile.Write(PathOf(SecretKeyFileName), RunTag, key);
@@ -93,15 +107,25 @@ public sealed class MemberEncryption : IDisposable
         }
     }
 
-    /// <summary>Opens the share the key holder sealed to this member and keeps the key; returns the holder's key fingerprint.</summary>
-    /// <exception cref="InvalidDataException">The share does not open or holds no valid key for these parameters.</exception>
-    public string AcceptShare(ReadOnlySpan<byte> sealedShare)
+    /// <summary>
+    /// Opens the share the key holder sealed to this member, checks the key against the run's key check value (and the
+    /// holder against the pinned fingerprint, if any) and keeps it; returns the holder's key-exchange fingerprint.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The share does not open, comes from an unpinned holder, or holds another key.</exception>
+    public string AcceptShare(ReadOnlySpan<byte> sealedShare, ReadOnlySpan<byte> runKeyCheck)
     {
         var join = _join ?? throw new InvalidOperationException("a key share arrived before the member joined");
         var (secret, holderFingerprint) = SealedKeyShare.Open(Identity, sealedShare, join.RunName, join.ClientId);
         try
         {
+            if (_keyHolderFingerprint is not null && !holderFingerprint.StartsWith(_keyHolderFingerprint, StringComparison.Ordinal))
+                throw new InvalidDataException($"the key share was sealed by key-exchange key {holderFingerprint}, not the pinned key holder {_keyHolderFingerprint}");
             var key = HeSecretKey.Import(secret, _setup.Parameters);
+            if (runKeyCheck.IsEmpty || !KeyCheckValue.Of(key).AsSpan().SequenceEqual(runKeyCheck))
+            {
+                key.Dispose();
+                throw new InvalidDataException("the received key does not match the key check value the key holder announced for this run");
+            }
             SecretKeyFile.Write(PathOf(SecretKeyFileName), RunTag, key);
             UseKey(key);
             return holderFingerprint;
@@ -132,6 +156,7 @@ public sealed class MemberEncryption : IDisposable
             throw new InvalidDataException("the server sent aggregates without the initial adapter this member lacks");
         }
         if (vectors.Values.Count != 0) throw new InvalidDataException($"unexpected plaintext vector(s) in a catch-up: {string.Join(", ", vectors.Values.Keys)}");
+        if (initial is null && vectors.Opaque.Count == 0 && header.RoundsApplied == RoundsApplied) return; // nothing new
         foreach (var (round, aggregate) in vectors.Opaque.Select(v => (Round: RoundOf(v.Key), v.Value)).OrderBy(v => v.Round))
         {
             if (round < rounds || round >= header.RoundsApplied)
@@ -157,6 +182,7 @@ public sealed class MemberEncryption : IDisposable
     {
         _keys?.Dispose();
         _keys = ClientKeyStore.Holding(_join!.Encryption.KeyHolderId, _join.ClientId, key);
+        KeyCheck = KeyCheckValue.Of(key);
         _client = new EncryptedUpdateClient(_setup.Parameters, _keys, _setup.Pruning);
     }
 

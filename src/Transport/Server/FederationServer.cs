@@ -41,13 +41,11 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
     public static IReadOnlyList<string> Validate(SimulationConfig config, ServerSection server)
     {
         var problems = new List<string>(server.Validate());
-        problems.AddRange(NetworkRunLimits.Problems(config));
+        int active = server.Clients.Count(c => !c.Revoked);
+        problems.AddRange(NetworkRunLimits.Problems(config, config.RoundSize(active)));
         if (config.Strategy.ClientsPerRound is int k && k > server.Clients.Count)
             problems.Add($"strategy.clients_per_round ({k}) is larger than the number of clients ({server.Clients.Count})");
         if (config.Rounds <= 0) problems.Add($"rounds must be positive, got {config.Rounds}");
-        int active = server.Clients.Count(c => !c.Revoked);
-        if (config.Encryption.Enabled && active > 0 && config.RoundSize(active) > config.Encryption.MaxClients)
-            problems.Add($"encryption.max_clients ({config.Encryption.MaxClients}) is below the {config.RoundSize(active)} clients one round aggregates");
         return problems;
     }
 
@@ -107,7 +105,7 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
             var outcome = await engine.RunRoundAsync(round, encryption.Enabled ? [] : global, executor, cancellation);
             var (down, up) = counters.TakeAndReset();
             if (!encryption.Enabled) global = outcome.Global;
-            else if (outcome.AggregatePayload is { } aggregate) encryption.Aggregates!.Save(round, aggregate);
+            else encryption.Store!.SaveRound(round, outcome.AggregatePayload);
             foreach (var rejected in outcome.Rejected)
             {
                 database.Event("rejected", names[rejected.ClientId], $"round {round + 1}: {rejected.Reason}");
@@ -115,7 +113,7 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
             }
             run.AppendMetrics(RoundMetrics(outcome, down, up, encryption));
             database.CheckpointWritten(round, run.WriteCheckpoint(round, global, strategy));
-            if (encryption.Enabled) encryption.Aggregates!.CompletedRounds = round + 1;
+            encryption.Store?.Completed(round);
             database.RoundFinished(round, outcome.Accepted.Count, outcome.Rejected.Count, outcome.UpdateNorm, down, up, outcome.Seconds);
             logger.LogInformation("round {Round}/{Total}: {Accepted} accepted, {Rejected} rejected, {Up} bytes up, {Down} bytes down",
                 round + 1, config.Rounds, outcome.Accepted.Count, outcome.Rejected.Count, up, down);
@@ -143,9 +141,8 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
     private ServerEncryption CreateEncryption(RunDirectory run, float[] initialGlobal, int firstRound)
     {
         if (!config.Encryption.Enabled) return ServerEncryption.Off;
-        var store = new EncryptedAggregateStore(run.File("aggregates"));
-        if (firstRound == 0) store.Clear();
-        store.CompletedRounds = firstRound;
+        string folder = run.File("encryption");
+        var store = firstRound == 0 ? EncryptedRunStore.StartFresh(folder) : EncryptedRunStore.Resume(folder, firstRound);
         int holder = server.KeyHolderId;
         return new ServerEncryption(config.Encryption.CreateSetup(adapters.Layout, config.Seed), holder, server.Clients[holder].Name, store, initialGlobal);
     }

@@ -1,3 +1,4 @@
+using FedLlm.Federation.Encryption;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Strategies;
 using FedLlm.Transport.Protocol;
@@ -59,7 +60,8 @@ public sealed class FederationService(
                 ? new EncryptionInfo
                 {
                     Digest = encryption.Setup!.Digest, KeyHolderId = encryption.KeyHolderId, KeyHolderName = encryption.KeyHolderName,
-                    CompletedRounds = encryption.Aggregates!.CompletedRounds,
+                    RunId = encryption.Store!.RunId,
+                    KeyCheck = Google.Protobuf.ByteString.CopyFrom(encryption.Store.KeyCheck),
                 }
                 : null,
         });
@@ -74,7 +76,9 @@ public sealed class FederationService(
         if (!memberEncrypts) return "the run aggregates encrypted updates: set encryption.enabled (with the server's encryption settings) in the client config";
         if (request.EncryptionDigest != encryption.Setup!.Digest)
             return $"encryption settings differ from the server's (digest {request.EncryptionDigest} vs {encryption.Setup.Digest}): use the same encryption section and seed";
-        if (request.KeyExchangePublicKey.IsEmpty) return "no key-exchange public key was sent; the member could not receive the encryption key";
+        if (KeyExchangeIdentity.Problem(request.KeyExchangePublicKey.Span) is { } badKey) return $"key-exchange public key refused: {badKey}";
+        if (!request.KeyCheck.IsEmpty && encryption.Store!.KeyCheck.Length > 0 && !request.KeyCheck.Span.SequenceEqual(encryption.Store.KeyCheck))
+            return "this member holds a different encryption key than the run's (from another run, or a replaced key): give it a fresh state_directory";
         encryption.Relay.Register(id, registry.Names[id], request.KeyExchangePublicKey.ToByteArray());
         return null;
     }
@@ -86,7 +90,7 @@ public sealed class FederationService(
         var next = await executor.WaitForTaskAsync(id, context.CancellationToken);
         if (encryption.Enabled)
         {
-            int target = next is var (pending, _) ? pending.Round : encryption.Aggregates!.CompletedRounds;
+            int target = next is var (pending, _) ? pending.Round : encryption.Store!.CompletedRounds;
             await SendCatchUpAsync(id, request, target, responseStream);
         }
         if (next is not var (task, deadline))
@@ -119,12 +123,19 @@ public sealed class FederationService(
         if (from > target)
         {
             throw Refuse(id, StatusCode.FailedPrecondition,
-                $"this member's global includes {from} round(s) but the server has finished only {target}: its state folder belongs to another run; clear it and rejoin");
+                $"this member's global includes {from} round(s) but the server has finished only {target}: its state folder belongs to another run; give it a fresh state_directory");
         }
         var builder = new EncodedVectorsBuilder();
         if (!request.HasRoundsApplied) builder.Add(InitialVector, encryption.InitialGlobal, WireFormat.Float32);
-        foreach (var (round, aggregate) in encryption.Aggregates!.Between(from, target))
-            builder.AddOpaque(AggregatePrefix + round.ToString(System.Globalization.CultureInfo.InvariantCulture), aggregate);
+        try
+        {
+            foreach (var (round, aggregate) in encryption.Store!.Between(from, target))
+                builder.AddOpaque(AggregatePrefix + round.ToString(System.Globalization.CultureInfo.InvariantCulture), aggregate);
+        }
+        catch (InvalidDataException e)
+        {
+            throw Refuse(id, StatusCode.DataLoss, e.Message);
+        }
         var vectors = builder.Build();
         var header = new CatchUpHeader { RoundsApplied = target };
         header.Vectors.AddRange(vectors.Infos);
@@ -154,11 +165,13 @@ public sealed class FederationService(
     public override Task<KeySharesReply> PostKeyShares(KeyShares request, ServerCallContext context)
     {
         int id = AuthenticateKeyHolder(context);
-        int kept = encryption.Relay.Post(request.Shares.Select(s => (s.ClientId, s.PublicKey.ToByteArray(), s.Sealed.ToByteArray())));
-        foreach (var share in request.Shares.Where(s => s.ClientId >= 0 && s.ClientId < registry.Names.Count))
-            database.Event("key-shared", registry.Names[share.ClientId], $"{registry.Names[id]} posted a sealed key share ({share.Sealed.Length} bytes)");
-        logger.LogInformation("key holder {Name} posted {Kept} sealed key share(s)", registry.Names[id], kept);
-        return Task.FromResult(new KeySharesReply { Accepted = kept });
+        if (request.KeyCheck.IsEmpty) throw Refuse(id, StatusCode.InvalidArgument, "key shares must come with the key's check value");
+        if (!encryption.Store!.TryRecordKeyCheck(request.KeyCheck.ToByteArray()))
+            throw Refuse(id, StatusCode.FailedPrecondition, "the key holder's encryption key differs from the one it announced earlier in this run; restore its state_directory");
+        var kept = encryption.Relay.Post(request.Shares.Select(s => (s.ClientId, s.PublicKey.ToByteArray(), s.Sealed.ToByteArray())));
+        foreach (int member in kept) database.Event("key-shared", registry.Names[member], $"{registry.Names[id]} posted a sealed key share");
+        if (kept.Count > 0) logger.LogInformation("key holder {Name} posted {Kept} sealed key share(s)", registry.Names[id], kept.Count);
+        return Task.FromResult(new KeySharesReply { Accepted = kept.Count });
     }
 
     public override async Task<KeyShareReply> FetchKeyShare(KeyShareQuery request, ServerCallContext context)
@@ -166,8 +179,13 @@ public sealed class FederationService(
         int id = Authenticate(context);
         if (!encryption.Enabled) throw Refuse(id, StatusCode.FailedPrecondition, "the run is not encrypted; there is no key to share");
         database.ClientSeen(id);
-        byte[]? share = await encryption.Relay.WaitForShareAsync(id, KeyPollWait, context.CancellationToken);
-        return new KeyShareReply { Sealed = share is null ? Google.Protobuf.ByteString.Empty : Google.Protobuf.ByteString.CopyFrom(share) };
+        var (share, finished) = await encryption.Relay.WaitForShareAsync(id, KeyPollWait, context.CancellationToken);
+        return new KeyShareReply
+        {
+            Sealed = share is null ? Google.Protobuf.ByteString.Empty : Google.Protobuf.ByteString.CopyFrom(share),
+            KeyCheck = Google.Protobuf.ByteString.CopyFrom(encryption.Store!.KeyCheck),
+            RunFinished = finished,
+        };
     }
 
     private int AuthenticateKeyHolder(ServerCallContext context)

@@ -55,26 +55,26 @@ public sealed class KeyRelay
         }
     }
 
-    /// <summary>Stores shares sealed to members' current keys; a share for a key the member no longer uses is dropped. Returns how many were kept.</summary>
-    public int Post(IEnumerable<(int ClientId, byte[] PublicKey, byte[] Sealed)> shares)
+    /// <summary>Stores shares sealed to members' current keys; a share for a key the member no longer uses is dropped. Returns the ids kept.</summary>
+    public IReadOnlyList<int> Post(IEnumerable<(int ClientId, byte[] PublicKey, byte[] Sealed)> shares)
     {
         ArgumentNullException.ThrowIfNull(shares);
-        int kept = 0;
+        var kept = new List<int>();
         lock (_gate)
         {
             foreach (var (clientId, publicKey, sealedShare) in shares)
             {
                 if (!_members.TryGetValue(clientId, out var member) || !member.PublicKey.AsSpan().SequenceEqual(publicKey) || sealedShare.Length == 0) continue;
                 _members[clientId] = member with { Share = sealedShare };
-                kept++;
+                kept.Add(clientId);
             }
-            if (kept > 0) Signal();
+            if (kept.Count > 0) Signal();
         }
         return kept;
     }
 
-    /// <summary>The member's sealed share, waiting up to <paramref name="wait"/>; null if the key holder has not posted it yet.</summary>
-    public async Task<byte[]?> WaitForShareAsync(int clientId, TimeSpan wait, CancellationToken cancellation)
+    /// <summary>The member's sealed share, waiting up to <paramref name="wait"/>; null if the key holder has not posted it (yet, or before the run finished).</summary>
+    public async Task<(byte[]? Share, bool Finished)> WaitForShareAsync(int clientId, TimeSpan wait, CancellationToken cancellation)
     {
         var until = DateTimeOffset.UtcNow + wait;
         while (true)
@@ -82,19 +82,19 @@ public sealed class KeyRelay
             Task changed;
             lock (_gate)
             {
-                if (_members.TryGetValue(clientId, out var member) && member.Share is { } share) return share;
-                if (_finished) return null;
+                if (_members.TryGetValue(clientId, out var member) && member.Share is { } share) return (share, _finished);
+                if (_finished) return (null, true);
                 changed = _changed.Task;
             }
             var left = until - DateTimeOffset.UtcNow;
-            if (left <= TimeSpan.Zero) return null;
+            if (left <= TimeSpan.Zero) return (null, false);
             try
             {
                 await changed.WaitAsync(left, cancellation);
             }
             catch (TimeoutException)
             {
-                return null;
+                return (null, false);
             }
         }
     }

@@ -4,8 +4,8 @@ namespace FedLlm.Transport.Server;
 
 /// <summary>
 /// What the server knows about an encrypted run, all of it public: the settings digest members must match, which member
-/// holds the key, the relay for sealed key shares, the stored encrypted aggregates and the (public, data-free) initial
-/// adapter that members start from. Null fields mean the run is not encrypted.
+/// holds the key, the relay for sealed key shares, the run's store (run id, key check value, encrypted aggregates) and
+/// the (public, data-free) initial adapter that members start from. Null fields mean the run is not encrypted.
 /// </summary>
 public sealed class ServerEncryption
 {
@@ -13,13 +13,13 @@ public sealed class ServerEncryption
 
     private ServerEncryption() { }
 
-    public ServerEncryption(EncryptionSetup setup, int keyHolderId, string keyHolderName, EncryptedAggregateStore aggregates, float[] initialGlobal)
+    public ServerEncryption(EncryptionSetup setup, int keyHolderId, string keyHolderName, EncryptedRunStore store, float[] initialGlobal)
     {
         ArgumentNullException.ThrowIfNull(setup);
         Setup = setup;
         KeyHolderId = keyHolderId;
         KeyHolderName = keyHolderName;
-        Aggregates = aggregates;
+        Store = store;
         InitialGlobal = initialGlobal;
     }
 
@@ -28,6 +28,6 @@ public sealed class ServerEncryption
     public int KeyHolderId { get; }
     public string KeyHolderName { get; } = "";
     public KeyRelay Relay { get; } = new();
-    public EncryptedAggregateStore? Aggregates { get; }
+    public EncryptedRunStore? Store { get; }
     public float[] InitialGlobal { get; } = [];
 }

@@ -79,9 +79,9 @@ public class KeyDistributionTests
         Assert.Equal([1, 2], requests.Select(r => r.ClientId));
 
         // A share sealed to a key the member no longer uses is dropped.
-        Assert.Equal(1, relay.Post([(1, new byte[] { 1, 1 }, new byte[] { 7 }), (2, new byte[] { 3, 3 }, new byte[] { 8 })]));
-        Assert.Equal(new byte[] { 7 }, await relay.WaitForShareAsync(1, TimeSpan.FromSeconds(5), CancellationToken.None));
-        Assert.Null(await relay.WaitForShareAsync(2, TimeSpan.FromMilliseconds(50), CancellationToken.None));
+        Assert.Equal([1], relay.Post([(1, new byte[] { 1, 1 }, new byte[] { 7 }), (2, new byte[] { 3, 3 }, new byte[] { 8 })]));
+        Assert.Equal(new byte[] { 7 }, (await relay.WaitForShareAsync(1, TimeSpan.FromSeconds(5), CancellationToken.None)).Share);
+        Assert.Equal((null, false), await relay.WaitForShareAsync(2, TimeSpan.FromMilliseconds(50), CancellationToken.None));
 
         // A member that comes back with a new key is asked for again; a waiting member wakes when its share arrives.
         relay.Register(1, "beta", [1, 2]);
@@ -89,10 +89,12 @@ public class KeyDistributionTests
         (requests, _) = await relay.WaitForRequestsAsync(0, TimeSpan.FromSeconds(5), CancellationToken.None);
         Assert.Equal([1, 2], requests.Select(r => r.ClientId));
         relay.Post([(1, new byte[] { 1, 2 }, new byte[] { 5 })]);
-        Assert.Equal(new byte[] { 5 }, await waiting);
+        Assert.Equal(new byte[] { 5 }, (await waiting).Share);
 
+        // Once the run is over, nobody waits: a member still without a share learns it will get none.
         relay.Finish();
         Assert.True((await relay.WaitForRequestsAsync(0, TimeSpan.FromSeconds(30), CancellationToken.None)).Finished);
+        Assert.Equal((null, true), await relay.WaitForShareAsync(2, TimeSpan.FromSeconds(30), CancellationToken.None));
     }
 
     [Fact]
@@ -112,5 +114,69 @@ public class KeyDistributionTests
         bytes[20] ^= 1;
         File.WriteAllBytes(path, bytes);
         Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => ClientGlobalFile.Read(path, "run-a|d", 3)).Message);
+    }
+
+    [Fact]
+    public void APublicKeyOnAnotherCurveOrDamagedIsRefusedBeforeAnythingIsSealed()
+    {
+        using var p256 = KeyExchangeIdentity.Create();
+        using var brainpool = System.Security.Cryptography.ECDiffieHellman.Create(System.Security.Cryptography.ECCurve.NamedCurves.brainpoolP256r1);
+        Assert.Null(KeyExchangeIdentity.Problem(p256.PublicKey));
+        Assert.Contains("P-256", KeyExchangeIdentity.Problem(brainpool.ExportSubjectPublicKeyInfo()));
+        Assert.Contains("P-256", KeyExchangeIdentity.Problem(p256.PublicKey.AsSpan(0, 20)));
+        using var key = HeSecretKey.Generate(Parameters);
+        Assert.Throws<InvalidDataException>(() => SealedKeyShare.Seal(p256, brainpool.ExportSubjectPublicKeyInfo(), "run", 1, key.Export()));
+    }
+
+    [Fact]
+    public void TheRunStoreRecordsOneKeyCheckAndDropsAggregatesOfRoundsThatRunAgain()
+    {
+        using var temp = new TempDirectory();
+        string folder = Path.Combine(temp.Path, "encryption");
+        var store = EncryptedRunStore.StartFresh(folder);
+        Assert.True(store.TryRecordKeyCheck([1, 2, 3]));
+        Assert.False(store.TryRecordKeyCheck([9, 9, 9]));
+        store.SaveRound(0, [10]);
+        store.Completed(0);
+        store.SaveRound(1, null); // below min_clients: no aggregate, but the round is accounted for
+        store.Completed(1);
+        store.SaveRound(2, [12]); // written, then the server crashed before round 3's checkpoint
+
+        var resumed = EncryptedRunStore.Resume(folder, completedRounds: 2);
+        Assert.Equal(store.RunId, resumed.RunId);
+        Assert.Equal(new byte[] { 1, 2, 3 }, resumed.KeyCheck);
+        Assert.Equal([0], resumed.Between(0, 2).Select(a => a.Round));
+        Assert.False(File.Exists(Path.Combine(folder, "round-0002.he")), "round 3's stale aggregate survived the resume");
+        File.Delete(Path.Combine(folder, "round-0001.he"));
+        Assert.Contains("round 2", Assert.Throws<InvalidDataException>(() => resumed.Between(0, 2).ToList()).Message);
+        Assert.NotEqual(store.RunId, EncryptedRunStore.StartFresh(folder).RunId);
+    }
+
+    [Fact]
+    public void AMemberRefusesAShareFromAnUnpinnedHolderOrWithAnotherKey()
+    {
+        using var temp = new TempDirectory();
+        var layout = new FedLlm.Models.Lora.ParameterLayout([("a", [2L, 4L])]);
+        var setup = new FedLlm.Federation.Simulation.EncryptionSection { Enabled = true, MaxClients = 4 }.CreateSetup(layout, 1);
+        using var holder = KeyExchangeIdentity.Create();
+        using var key = HeSecretKey.Generate(setup.Parameters);
+        var join = new FedLlm.Transport.Protocol.JoinReply
+        {
+            ClientId = 1, RunName = "run",
+            Encryption = new FedLlm.Transport.Protocol.EncryptionInfo { Digest = setup.Digest, KeyHolderId = 0, RunId = "r1" },
+        };
+        using var pinned = new MemberEncryption(setup, Path.Combine(temp.Path, "pinned"), keyHolderFingerprint: "0000000000000000");
+        pinned.Joined(join);
+        byte[] share = SealedKeyShare.Seal(holder, pinned.Identity.PublicKey, "run", 1, key.Export());
+        Assert.Contains("pinned", Assert.Throws<InvalidDataException>(() => pinned.AcceptShare(share, KeyCheckValue.Of(key))).Message);
+
+        using var member = new MemberEncryption(setup, Path.Combine(temp.Path, "member"), keyHolderFingerprint: holder.Fingerprint);
+        member.Joined(join);
+        share = SealedKeyShare.Seal(holder, member.Identity.PublicKey, "run", 1, key.Export());
+        using var otherKey = HeSecretKey.Generate(setup.Parameters);
+        Assert.Contains("key check", Assert.Throws<InvalidDataException>(() => member.AcceptShare(share, KeyCheckValue.Of(otherKey))).Message);
+        Assert.False(member.HasKey);
+        Assert.Equal(holder.Fingerprint, member.AcceptShare(share, KeyCheckValue.Of(key)));
+        Assert.Equal(KeyCheckValue.Of(key), member.KeyCheck);
     }
 }

@@ -81,7 +81,7 @@ public class EncryptedDeploymentTests
             Assert.InRange(ratio, 1.0, 2.0);
             Assert.InRange(r["wire_up_ratio_to_fp32"]!.GetValue<double>(), ratio, 2.0);
         });
-        Assert.Equal(3, Directory.GetFiles(Path.Combine(runFolder, "aggregates"), "round-*.he").Length);
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(runFolder, "encryption"), "round-*.he").Length);
     }
 
     [Fact]
