@@ -18,7 +18,7 @@ namespace FedLlm.Federation.Demo;
 /// </summary>
 public static class DemoBaseModel
 {
-    public const string Version = "demo-base-v2";
+    public const string Version = "demo-base-v3";
     private const string CompleteMarker = "COMPLETE";
 
     public static string Ensure(string cacheDirectory, ISimulationObserver? observer)
@@ -33,7 +33,8 @@ public static class DemoBaseModel
         var warmUp = DemoPretraining.Generate(3000, seed: 11);
         var corpus = warmUp.Concat(DemoTasks.Generate(700, seed: 12))
             .SelectMany(e => e.Conversation.Turns.Select(t => t.Content))
-            .Append("user assistant");
+            // Often enough that the template's role names become single tokens: shorter sequences, nearer answers.
+            .Concat(Enumerable.Repeat("user assistant", 500));
         var tokenizer = DemoTokenizer.Create(directory, corpus);
         var config = ModelPreset.Get("small").ToConfig(tokenizer.VocabSize, tokenizer.BosId, tokenizer.EosId, tokenizer.PadId);
         using (var model = new CausalLm(config, ScalarType.Float32))
@@ -46,7 +47,7 @@ public static class DemoBaseModel
             var examples = warmUp.Select(e => exampleTokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList();
             var options = new TrainerOptions
             {
-                LearningRate = 5e-3, BatchSize = 16, MaxSteps = 1500, Schedule = ScheduleKind.Cosine, WarmupSteps = 50,
+                LearningRate = 5e-3, BatchSize = 16, MaxSteps = 2500, Schedule = ScheduleKind.Cosine, WarmupSteps = 50,
                 MinLearningRate = 2e-4, WeightDecay = 0.01, Seed = 11, MaxSequenceLength = 96,
             };
             using var trainer = new SftTrainer(model, model.parameters().ToList(), options, tokenizer.PadId ?? 0);

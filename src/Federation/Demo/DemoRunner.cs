@@ -30,7 +30,7 @@ public sealed class DemoRunner(string outputDirectory, string cacheDirectory, IS
         Data = new DataSection { Template = "chatml", DemoRecords = 1400, HeldOutFraction = 0.15, MaxAccuracyExamplesPerClient = 16 },
         Split = new SplitSection { Method = "dirichlet", Clients = 8, Alpha = 0.3, Field = "category" },
         Lora = new LoraSection { Rank = 16, Alpha = 32, Dropout = 0.0, Targets = "all-linear" },
-        Strategy = new StrategySection { Algorithm = algorithm, LearningRate = 5e-3, MinLearningRate = 5e-4, Schedule = "cosine" },
+        Strategy = new StrategySection { Algorithm = algorithm, LearningRate = 3e-3, MinLearningRate = 3e-4, Schedule = "cosine" },
         Local = new LocalTrainingOptions { LocalSteps = 15, BatchSize = 8, MaxSequenceLength = 96, MaxGradNorm = 1.0 },
         Rounds = 20,
         EvaluateEvery = 0,
