@@ -1,4 +1,5 @@
 using FedLlm.Data.Demo;
+using FedLlm.Data.Model;
 using FedLlm.Data.Templates;
 using FedLlm.Federation.Simulation;
 using FedLlm.Models;
@@ -21,6 +22,16 @@ public static class DemoBaseModel
     public const string Version = "demo-base-v3";
     private const string CompleteMarker = "COMPLETE";
 
+    /// <summary>What the base is trained on: copy, first word and repeat over the demo's whole vocabulary.</summary>
+    public static IReadOnlyList<InstructionExample> WarmUpExamples() => DemoPretraining.Generate(3000, seed: 11);
+
+    /// <summary>The text the demo tokenizer is trained on: warm-up and demo-task turns, and the template's role names.</summary>
+    public static IEnumerable<string> TokenizerCorpus(IEnumerable<InstructionExample> warmUp) =>
+        warmUp.Concat(DemoTasks.Generate(700, seed: 12))
+            .SelectMany(e => e.Conversation.Turns.Select(t => t.Content))
+            // Often enough that "user" becomes one token and " assistant" (not the template's "assistant") too: shorter sequences.
+            .Concat(Enumerable.Repeat("user assistant", 500));
+
     public static string Ensure(string cacheDirectory, ISimulationObserver? observer)
     {
         string directory = Path.Combine(cacheDirectory, Version);
@@ -30,11 +41,8 @@ public static class DemoBaseModel
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         Directory.CreateDirectory(directory);
 
-        var warmUp = DemoPretraining.Generate(3000, seed: 11);
-        var corpus = warmUp.Concat(DemoTasks.Generate(700, seed: 12))
-            .SelectMany(e => e.Conversation.Turns.Select(t => t.Content))
-            // Often enough that the template's role names become single tokens: shorter sequences, nearer answers.
-            .Concat(Enumerable.Repeat("user assistant", 500));
+        var warmUp = WarmUpExamples();
+        var corpus = TokenizerCorpus(warmUp);
         var tokenizer = DemoTokenizer.Create(directory, corpus);
         var config = ModelPreset.Get("small").ToConfig(tokenizer.VocabSize, tokenizer.BosId, tokenizer.EosId, tokenizer.PadId);
         using (var model = new CausalLm(config, ScalarType.Float32))
