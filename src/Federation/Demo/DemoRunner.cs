@@ -13,7 +13,7 @@ public sealed record DemoRow(string Client, int Examples, ClientScore Base, Clie
 public sealed record DemoReport(IReadOnlyList<DemoRow> Rows, string FederatedRun, string LocalRun, string BaseModel, TimeSpan Elapsed, string ReportFile);
 
 /// <summary>
-/// The built-in demo: a tiny base model (built once and cached), the seven demo tasks skewed across eight clients by a
+/// The built-in demo: a tiny base model (built once and cached), the five demo tasks skewed across eight clients by a
 /// Dirichlet split, then federated LoRA fine-tuning (FedAvg) against the local-only baseline, both scored on every
 /// client's held-out data next to the untouched base model.
 /// </summary>
