@@ -5,7 +5,7 @@ namespace FedLlm.Data.Demo;
 
 /// <summary>
 /// Warm-up tasks for the demo's tiny base model: they teach the chat format and the demo vocabulary (copy, first
-/// word, repeat) but none of the seven <see cref="DemoTasks"/>, so what the federated LoRA run learns is new to the base.
+/// word, repeat) but none of the five <see cref="DemoTasks"/>, so what the federated LoRA run learns is new to the base.
 /// Every word of <see cref="DemoTasks.Vocabulary"/> is an answer here, so each has a trained output embedding.
 /// </summary>
 public static class DemoPretraining
