@@ -5,14 +5,13 @@ namespace FedLlm.Data.Demo;
 
 /// <summary>
 /// Warm-up tasks for the demo's tiny base model: they teach the chat format and the demo vocabulary (copy, first
-/// word, repeat) but none of the seven <see cref="DemoTasks"/>, so what the federated LoRA run learns is new to the base.
+/// word, repeat) but none of the five <see cref="DemoTasks"/>, so what the federated LoRA run learns is new to the base.
+/// Every word of <see cref="DemoTasks.Vocabulary"/> is an answer here, so each has a trained output embedding.
 /// </summary>
 public static class DemoPretraining
 {
-    // The demo tasks' own vocabulary (so the two cannot drift apart), then the numbers their answers use.
-    private static readonly string[] Words =
-        [.. DemoTasks.Words, .. DemoTasks.CountryNames, .. DemoTasks.Letters,
-         "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "12", "15", "18"];
+    // The demo tasks' whole vocabulary, answers included (so the two cannot drift apart).
+    private static readonly IReadOnlyList<string> Words = DemoTasks.Vocabulary;
 
     public static IReadOnlyList<InstructionExample> Generate(int count, ulong seed)
     {

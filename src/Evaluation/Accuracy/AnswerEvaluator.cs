@@ -13,7 +13,9 @@ public sealed class AnswerEvaluator(PretrainedModel model, ChatTemplate template
         public double Accuracy => Examples == 0 ? double.NaN : (double)Correct / Examples;
     }
 
-    public string Answer(Conversation prompt)
+    public string Answer(Conversation prompt) => Answer(prompt, maxNewTokens);
+
+    private string Answer(Conversation prompt, int maxTokens)
     {
         string text = template.RenderPrompt(prompt.WithoutFinalResponse());
         var ids = new List<int>();
@@ -21,7 +23,7 @@ public sealed class AnswerEvaluator(PretrainedModel model, ChatTemplate template
         ids.AddRange(model.Tokenizer.Encode(text).Select(t => t.Id));
         var result = TextGenerator.Generate(model, ids, new GenerationOptions
         {
-            MaxNewTokens = maxNewTokens,
+            MaxNewTokens = maxTokens,
             StopStrings = [template.EndOfTurn],
         });
         return result.Text;
@@ -35,8 +37,15 @@ public sealed class AnswerEvaluator(PretrainedModel model, ChatTemplate template
             string? reference = example.Metadata.ReferenceAnswer ?? example.Conversation.FinalResponse;
             if (reference is null) continue;
             total++;
-            if (ExactMatch.Matches(Answer(example.Conversation), reference)) correct++;
+            if (ExactMatch.Matches(Answer(example.Conversation, TokenBudget(reference)), reference)) correct++;
         }
         return new Outcome(total, correct);
     }
+
+    /// <summary>
+    /// Tokens worth generating for a reference answer: twice its own token count plus slack covers a differently
+    /// tokenised or punctuated match; a longer answer cannot match, and a model that never ends its turn would otherwise
+    /// cost the full <c>maxNewTokens</c> per example.
+    /// </summary>
+    private int TokenBudget(string reference) => Math.Min(maxNewTokens, 2 * model.Tokenizer.Encode(reference).Count + 4);
 }

@@ -1,4 +1,5 @@
 using FedLlm.Data.Demo;
+using FedLlm.Data.Model;
 using FedLlm.Data.Templates;
 using FedLlm.Federation.Simulation;
 using FedLlm.Models;
@@ -18,8 +19,18 @@ namespace FedLlm.Federation.Demo;
 /// </summary>
 public static class DemoBaseModel
 {
-    public const string Version = "demo-base-v2";
+    public const string Version = "demo-base-v3";
     private const string CompleteMarker = "COMPLETE";
+
+    /// <summary>What the base is trained on: copy, first word and repeat over the demo's whole vocabulary.</summary>
+    public static IReadOnlyList<InstructionExample> WarmUpExamples() => DemoPretraining.Generate(3000, seed: 11);
+
+    /// <summary>The text the demo tokenizer is trained on: warm-up and demo-task turns, and the template's role names.</summary>
+    public static IEnumerable<string> TokenizerCorpus(IEnumerable<InstructionExample> warmUp) =>
+        warmUp.Concat(DemoTasks.Generate(700, seed: 12))
+            .SelectMany(e => e.Conversation.Turns.Select(t => t.Content))
+            // Often enough that "user" becomes one token and " assistant" (not the template's "assistant") too: shorter sequences.
+            .Concat(Enumerable.Repeat("user assistant", 500));
 
     public static string Ensure(string cacheDirectory, ISimulationObserver? observer)
     {
@@ -30,10 +41,8 @@ public static class DemoBaseModel
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         Directory.CreateDirectory(directory);
 
-        var warmUp = DemoPretraining.Generate(3000, seed: 11);
-        var corpus = warmUp.Concat(DemoTasks.Generate(700, seed: 12))
-            .SelectMany(e => e.Conversation.Turns.Select(t => t.Content))
-            .Append("user assistant");
+        var warmUp = WarmUpExamples();
+        var corpus = TokenizerCorpus(warmUp);
         var tokenizer = DemoTokenizer.Create(directory, corpus);
         var config = ModelPreset.Get("small").ToConfig(tokenizer.VocabSize, tokenizer.BosId, tokenizer.EosId, tokenizer.PadId);
         using (var model = new CausalLm(config, ScalarType.Float32))
@@ -46,7 +55,7 @@ public static class DemoBaseModel
             var examples = warmUp.Select(e => exampleTokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList();
             var options = new TrainerOptions
             {
-                LearningRate = 5e-3, BatchSize = 16, MaxSteps = 1500, Schedule = ScheduleKind.Cosine, WarmupSteps = 50,
+                LearningRate = 5e-3, BatchSize = 16, MaxSteps = 2500, Schedule = ScheduleKind.Cosine, WarmupSteps = 50,
                 MinLearningRate = 2e-4, WeightDecay = 0.01, Seed = 11, MaxSequenceLength = 96,
             };
             using var trainer = new SftTrainer(model, model.parameters().ToList(), options, tokenizer.PadId ?? 0);

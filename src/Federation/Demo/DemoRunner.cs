@@ -13,7 +13,7 @@ public sealed record DemoRow(string Client, int Examples, ClientScore Base, Clie
 public sealed record DemoReport(IReadOnlyList<DemoRow> Rows, string FederatedRun, string LocalRun, string BaseModel, TimeSpan Elapsed, string ReportFile);
 
 /// <summary>
-/// The built-in demo: a tiny base model (built once and cached), the seven demo tasks skewed across eight clients by a
+/// The built-in demo: a tiny base model (built once and cached), the five demo tasks skewed across eight clients by a
 /// Dirichlet split, then federated LoRA fine-tuning (FedAvg) against the local-only baseline, both scored on every
 /// client's held-out data next to the untouched base model.
 /// </summary>
@@ -30,7 +30,7 @@ public sealed class DemoRunner(string outputDirectory, string cacheDirectory, IS
         Data = new DataSection { Template = "chatml", DemoRecords = 1400, HeldOutFraction = 0.15, MaxAccuracyExamplesPerClient = 16 },
         Split = new SplitSection { Method = "dirichlet", Clients = 8, Alpha = 0.3, Field = "category" },
         Lora = new LoraSection { Rank = 16, Alpha = 32, Dropout = 0.0, Targets = "all-linear" },
-        Strategy = new StrategySection { Algorithm = algorithm, LearningRate = 5e-3, MinLearningRate = 5e-4, Schedule = "cosine" },
+        Strategy = new StrategySection { Algorithm = algorithm, LearningRate = 3e-3, MinLearningRate = 3e-4, Schedule = "cosine" },
         Local = new LocalTrainingOptions { LocalSteps = 15, BatchSize = 8, MaxSequenceLength = 96, MaxGradNorm = 1.0 },
         Rounds = 20,
         EvaluateEvery = 0,

@@ -22,8 +22,8 @@ public sealed class DemoTasksTests
     {
         var examples = DemoTasks.Generate(700, seed: 1);
         Assert.Equal(700, examples.Count);
-        Assert.Equal(7, DemoTasks.Categories.Count);
-        Assert.All(DemoTasks.Categories, category => Assert.Equal(100, examples.Count(e => e.Metadata.Category == category)));
+        Assert.Equal(5, DemoTasks.Categories.Count);
+        Assert.All(DemoTasks.Categories, category => Assert.Equal(140, examples.Count(e => e.Metadata.Category == category)));
         Assert.All(examples, e =>
         {
             Assert.Equal(e.Conversation.FinalResponse, e.Metadata.ReferenceAnswer);
@@ -39,21 +39,37 @@ public sealed class DemoTasksTests
         foreach (var example in DemoTasks.Generate(140, seed: 3))
         {
             string prompt = example.Conversation.Turns[0].Content, answer = example.Conversation.FinalResponse!;
-            string[] operands = prompt[(prompt.IndexOf(':') + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string key = prompt.Split(' ')[^1];
             switch (example.Metadata.Category)
             {
-                case DemoTasks.Reverse: Assert.Equal(string.Join(' ', operands.Reverse()), answer); break;
-                case DemoTasks.Uppercase: Assert.Equal(operands[0].ToUpperInvariant(), answer); break;
-                case DemoTasks.Add:
-                    Assert.Equal(int.Parse(operands[0], CultureInfo.InvariantCulture) + int.Parse(operands[2], CultureInfo.InvariantCulture),
-                        int.Parse(answer, CultureInfo.InvariantCulture));
+                case DemoTasks.Capital: Assert.Equal("capital of " + key, prompt); Assert.Equal(DemoTasks.Capitals[key], answer); break;
+                case DemoTasks.Country: Assert.Equal("country of " + key, prompt); Assert.Equal(key, DemoTasks.Capitals[answer]); break;
+                case DemoTasks.NextLetter: Assert.Equal("next letter: " + key, prompt); Assert.Equal(((char)(key[0] + 1)).ToString(), answer); break;
+                case DemoTasks.PlusOne:
+                    Assert.Equal("plus one: " + key, prompt);
+                    Assert.Equal(int.Parse(key, CultureInfo.InvariantCulture) + 1, int.Parse(answer, CultureInfo.InvariantCulture));
                     break;
-                case DemoTasks.Sort: Assert.Equal(string.Join(' ', operands.Order(StringComparer.Ordinal)), answer); break;
-                case DemoTasks.Count: Assert.Equal(operands.Length.ToString(CultureInfo.InvariantCulture), answer); break;
-                case DemoTasks.Capital: Assert.Equal(DemoTasks.Capitals[prompt["capital of ".Length..]], answer); break;
-                case DemoTasks.Last: Assert.Equal(operands[^1], answer); break;
+                case DemoTasks.Friend: Assert.Equal("friend of " + key, prompt); Assert.Equal(DemoTasks.Friends[key], answer); break;
                 default: Assert.Fail($"unexpected category {example.Metadata.Category}"); break;
             }
         }
+    }
+
+    /// <summary>A model that copies (as the untuned base does) must score nothing: no answer is a word of its prompt.</summary>
+    [Fact]
+    public void NoAnswerCanBeCopiedFromItsPrompt()
+    {
+        Assert.All(DemoTasks.Generate(700, seed: 5), e =>
+            Assert.DoesNotContain(e.Conversation.FinalResponse!, e.Conversation.Turns[0].Content.Split(' '), StringComparer.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void VocabularyHoldsEveryPromptKeyAndAnswer()
+    {
+        Assert.All(DemoTasks.Generate(700, seed: 6), e =>
+        {
+            Assert.Contains(e.Conversation.FinalResponse!, DemoTasks.Vocabulary);
+            Assert.Contains(e.Conversation.Turns[0].Content.Split(' ')[^1], DemoTasks.Vocabulary);
+        });
     }
 }
