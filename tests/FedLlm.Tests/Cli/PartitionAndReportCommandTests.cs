@@ -32,7 +32,7 @@ public class PartitionAndReportCommandTests : IClassFixture<CliErrorTests.TinyMo
         Assert.DoesNotContain("\u001b[", result.Stdout); // plain when redirected
         string[] rows = result.Stdout.Split('\n').Where(l => l.StartsWith('|') && !l.StartsWith("|-", StringComparison.Ordinal)).ToArray();
         Assert.Contains("client", rows[0]);
-        foreach (string task in new[] { "add", "capital", "reverse", "uppercase" }) Assert.Contains(task, rows[0]);
+        foreach (string task in FedLlm.Data.Demo.DemoTasks.Categories) Assert.Contains(task, rows[0]);
         Assert.Equal(1 + 5, rows.Length); // header + one row per client
         Assert.Contains("global test set 14 records", result.Stdout);
 
