@@ -1,3 +1,5 @@
+using TorchSharp;
+using FedLlm.Models;
 using FedLlm.Models.Lora;
 using FedLlm.Training.Hooks;
 using static TorchSharp.torch;
@@ -29,10 +31,11 @@ public sealed class FederatedTrainingHooks : ITrainingHooks, IDisposable
         Tensor? sum = null;
         for (int i = 0; i < trainable.Count; i++)
         {
-            var term = (trainable[i] - _global[i]).pow(2).sum();
-            sum = sum is null ? term : sum + term;
+            var term = trainable[i].Minus(_global[i]).square().sum();
+            sum = sum is null ? term : sum.Plus(term);
         }
-        return sum! * (_mu / 2);
+        using var halfMu = (_mu / 2).ToScalar(); // explicit, not implicit: see RootedScalars
+        return sum!.mul(halfMu);
     }
 
     public void AfterOptimizerStep(IReadOnlyList<Tensor> trainable, double learningRate)
@@ -41,7 +44,8 @@ public sealed class FederatedTrainingHooks : ITrainingHooks, IDisposable
         using var noGrad = no_grad();
         // Callers step outside any dispose scope; the scaled corrections are temporaries and must not reach the finaliser.
         using var scope = NewDisposeScope();
-        for (int i = 0; i < trainable.Count; i++) trainable[i].sub_(_correction[i] * learningRate);
+        using var minusLearningRate = (-learningRate).ToScalar(); // explicit, not implicit: see RootedScalars
+        for (int i = 0; i < trainable.Count; i++) trainable[i].add_(_correction[i], minusLearningRate);
     }
 
     private static IEnumerable<Tensor> Slices(ParameterLayout layout, float[] vector) =>

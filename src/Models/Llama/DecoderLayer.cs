@@ -1,3 +1,4 @@
+using FedLlm.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -30,8 +31,8 @@ public sealed class DecoderLayer : nn.Module
     {
         using var scope = NewDisposeScope();
         var attended = SelfAttention.Forward(InputLayerNorm.forward(hidden), rope, start, cache, _index);
-        var residual = hidden + attended.to(hidden.dtype);
-        var output = residual + Mlp.forward(PostAttentionLayerNorm.forward(residual)).to(hidden.dtype);
+        var residual = hidden.Plus(attended.to(hidden.dtype));
+        var output = residual.Plus(Mlp.forward(PostAttentionLayerNorm.forward(residual)).to(hidden.dtype));
         return output.MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using FedLlm.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -46,7 +47,7 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
         if (Adapter is { Enabled: true } adapter)
         {
             using var delta = adapter.Forward(input);
-            output = output.to(delta.dtype).add_(delta);
+            output = output.to(delta.dtype).PlusInPlace(delta);
         }
         return output;
     }

@@ -7,8 +7,7 @@ namespace FedLlm.Models.Llama;
 /// <summary>Root-mean-square layer norm, computed in fp32 whatever the weight dtype (as Hugging Face does).</summary>
 public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 {
-    // Held for the module's lifetime: a Scalar made implicitly per call is freed only by its finaliser, which can run
-    // while libtorch still reads it ("Unknown scalar type" under GC pressure).
+    // Held for the module's lifetime: an implicit per-call Scalar can be finalised mid-call (see RootedScalars).
     private readonly Scalar _eps;
 
     public RmsNorm(long size, double eps, ScalarType dtype) : base(nameof(RmsNorm))
@@ -24,7 +23,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
-        var variance = x.pow(2).mean([-1L], keepdim: true);
+        var variance = x.square().mean([-1L], keepdim: true);
         var normalised = (x * (variance + _eps).rsqrt()).to(input.dtype);
         return (Weight * normalised).MoveToOuterDisposeScope();
     }

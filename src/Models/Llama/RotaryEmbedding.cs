@@ -1,3 +1,4 @@
+using FedLlm.Models;
 using static TorchSharp.torch;
 
 namespace FedLlm.Models.Llama;
@@ -45,7 +46,7 @@ public sealed class RotaryEmbedding : IDisposable
         var sin = _sin.narrow(0, start, length).to(x.dtype);
         long half = x.shape[3] / 2;
         var rotated = cat([-x.narrow(3, half, half), x.narrow(3, 0, half)], 3);
-        return (x * cos + rotated * sin).MoveToOuterDisposeScope();
+        return (x * cos).PlusInPlace(rotated * sin).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

@@ -1,3 +1,4 @@
+using FedLlm.Models;
 using FedLlm.Models.Llama;
 using FedLlm.Models.SafeTensors;
 using TorchSharp.Modules;
@@ -134,7 +135,7 @@ public sealed class LoraAdapterSet
         {
             var projection = projections[path];
             using var delta = layer.DeltaWeight();
-            using var merged = projection.Weight.to(ScalarType.Float32).add_(delta);
+            using var merged = projection.Weight.to(ScalarType.Float32).PlusInPlace(delta);
             projection.Weight.copy_(merged);
             layer.Enabled = false;
         }

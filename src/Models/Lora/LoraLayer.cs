@@ -16,6 +16,7 @@ public sealed class LoraLayer : ILinearAdapter
     public LoraLayer(Projection target, int rank, double scaling, double dropout, Generator? generator)
     {
         Scaling = scaling;
+        _scaling = RootedScalars.Constant(scaling);
         _dropout = dropout;
         A = new WeightHolder(new Parameter(empty(rank, target.InFeatures, dtype: ScalarType.Float32), requires_grad: true));
         B = new WeightHolder(new Parameter(zeros(target.OutFeatures, rank, dtype: ScalarType.Float32), requires_grad: true));
@@ -26,6 +27,9 @@ public sealed class LoraLayer : ILinearAdapter
     public WeightHolder A { get; }
     public WeightHolder B { get; }
     public double Scaling { get; }
+
+    // Rooted, not an implicit per-call Scalar, which can be finalised mid-call (see RootedScalars).
+    private readonly Scalar _scaling;
     public bool Enabled { get; set; } = true;
 
     /// <summary>Dropout is active only while training.</summary>
@@ -51,7 +55,7 @@ public sealed class LoraLayer : ILinearAdapter
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
         if (Training && _dropout > 0) x = nn.functional.dropout(x, _dropout, training: true);
-        var delta = nn.functional.linear(nn.functional.linear(x, A.Weight), B.Weight) * Scaling;
+        var delta = nn.functional.linear(nn.functional.linear(x, A.Weight), B.Weight).mul_(_scaling);
         if (Tap is { } tap) delta = tap.OnForward(this, x, delta);
         return delta.MoveToOuterDisposeScope();
     }
@@ -66,7 +70,7 @@ public sealed class LoraLayer : ILinearAdapter
     public Tensor DeltaWeight()
     {
         using var noGrad = no_grad();
-        return B.Weight.matmul(A.Weight).mul_(Scaling);
+        return B.Weight.matmul(A.Weight).mul_(_scaling);
     }
 
     /// <summary>A module holding one <c>weight</c> parameter, so keys read <c>...q_proj.lora_A.weight</c> as in PEFT.</summary>

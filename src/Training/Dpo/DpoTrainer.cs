@@ -1,3 +1,5 @@
+using TorchSharp;
+using FedLlm.Models;
 using FedLlm.Models.Lora;
 using FedLlm.Training.Examples;
 using FedLlm.Training.Optimization;
@@ -16,7 +18,8 @@ public sealed class DpoTrainer : IDisposable
 {
     private readonly LoraAdapterSet _adapters;
     private readonly TrainerOptions _options;
-    private readonly double _beta;
+    // A field, not an implicit per-call Scalar, which could be finalised mid-call (see RootedScalars).
+    private readonly Scalar _beta;
     private readonly int _padId;
     private readonly IReadOnlyList<Parameter> _trainable;
     private readonly optim.Optimizer _optimizer;
@@ -27,7 +30,7 @@ public sealed class DpoTrainer : IDisposable
         if (beta <= 0) throw new ArgumentException($"DPO beta must be positive, got {beta}");
         _adapters = adapters;
         _options = options;
-        _beta = beta;
+        _beta = beta.ToScalar();
         _padId = padId;
         _trainable = adapters.Parameters.Select(p => p.Parameter).ToList();
         foreach (var p in _trainable) p.requires_grad = true;
@@ -87,10 +90,11 @@ public sealed class DpoTrainer : IDisposable
                     using var scope = NewDisposeScope();
                     var policyChosen = LogProbs(micro.Select(i => pairs[i].Chosen).ToList());
                     var policyRejected = LogProbs(micro.Select(i => pairs[i].Rejected).ToList());
-                    var chosenRewards = (policyChosen - tensor(micro.Select(i => (float)refChosen[i]).ToArray())) * _beta;
-                    var rejectedRewards = (policyRejected - tensor(micro.Select(i => (float)refRejected[i]).ToArray())) * _beta;
-                    var losses = -nn.functional.logsigmoid(chosenRewards - rejectedRewards);
-                    var scaled = losses.sum() / indices.Count;
+                    var chosenRewards = Rewards(policyChosen, micro.Select(i => refChosen[i]));
+                    var rejectedRewards = Rewards(policyRejected, micro.Select(i => refRejected[i]));
+                    var losses = -nn.functional.logsigmoid(chosenRewards.Minus(rejectedRewards));
+                    using var count = ((double)indices.Count).ToScalar();
+                    var scaled = losses.sum().div(count);
                     scaled.backward();
                     loss += scaled.item<float>();
                     rewardChosen += chosenRewards.sum().item<float>() / indices.Count;
@@ -131,9 +135,9 @@ public sealed class DpoTrainer : IDisposable
             using var scope = NewDisposeScope();
             var policyChosen = LogProbs(batch.Select(p => p.Chosen).ToList());
             var policyRejected = LogProbs(batch.Select(p => p.Rejected).ToList());
-            var chosenRewards = (policyChosen - tensor(reference.Chosen.Skip(start).Take(batch.Count).Select(v => (float)v).ToArray())) * _beta;
-            var rejectedRewards = (policyRejected - tensor(reference.Rejected.Skip(start).Take(batch.Count).Select(v => (float)v).ToArray())) * _beta;
-            loss += (-nn.functional.logsigmoid(chosenRewards - rejectedRewards)).sum().item<float>();
+            var chosenRewards = Rewards(policyChosen, reference.Chosen.Skip(start).Take(batch.Count));
+            var rejectedRewards = Rewards(policyRejected, reference.Rejected.Skip(start).Take(batch.Count));
+            loss += (-nn.functional.logsigmoid(chosenRewards.Minus(rejectedRewards))).sum().item<float>();
             rewardChosen += chosenRewards.sum().item<float>();
             rewardRejected += rejectedRewards.sum().item<float>();
             correct += chosenRewards.gt(rejectedRewards).sum().item<long>();
@@ -149,5 +153,13 @@ public sealed class DpoTrainer : IDisposable
         return SequenceLogProbs.Compute(_adapters.Model, inputs, labels).MoveToOuterDisposeScope();
     }
 
-    public void Dispose() => _optimizer.Dispose();
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _beta.Dispose();
+    }
+
+    /// <summary>β·(log π(y|x) − log π_ref(y|x)) per pair.</summary>
+    private Tensor Rewards(Tensor policy, IEnumerable<double> reference) =>
+        policy.Minus(tensor(reference.Select(v => (float)v).ToArray())).mul_(_beta);
 }

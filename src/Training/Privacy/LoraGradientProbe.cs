@@ -1,3 +1,4 @@
+using FedLlm.Models;
 using FedLlm.Models.Lora;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ internal sealed class LoraGradientProbe : ILoraForwardTap, IDisposable
         var kept = input.detach().DetachFromDisposeScope();
         var probe = zeros_like(output, requires_grad: true).DetachFromDisposeScope();
         _captures[layer] = (kept, probe);
-        return output + probe;
+        return output.Plus(probe);
     }
 
     /// <summary>The layer's input and dL/d(output) of the last forward/backward, or null when the layer did not run.</summary>

@@ -1,3 +1,4 @@
+using FedLlm.Models;
 using FedLlm.Models.Lora;
 using FedLlm.Privacy.Mechanisms;
 using FedLlm.Training.Examples;
@@ -94,7 +95,7 @@ public sealed class PerExampleGradients : IDisposable
         using var scope = NewDisposeScope();
         var squares = zeros(BatchSize, dtype: ScalarType.Float64);
         foreach (var g in _gradients)
-            squares.add_(g.to(ScalarType.Float64).pow(2).reshape(BatchSize, -1).sum(1));
+            squares.PlusInPlace(g.to(ScalarType.Float64).square().reshape(BatchSize, -1).sum(1));
         return squares.sqrt().data<double>().ToArray();
     }
 
@@ -128,7 +129,7 @@ public sealed class PerExampleGradients : IDisposable
         for (int k = 0; k < sums.Count; k++)
         {
             using var total = _gradients[k].sum(0L); // 0L: a literal 0 would bind to the ScalarType overload
-            sums[k].add_(total);
+            sums[k].PlusInPlace(total);
         }
     }
 
