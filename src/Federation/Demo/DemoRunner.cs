@@ -32,7 +32,7 @@ public sealed class DemoRunner(string outputDirectory, string cacheDirectory, IS
         Lora = new LoraSection { Rank = 16, Alpha = 32, Dropout = 0.0, Targets = "all-linear" },
         Strategy = new StrategySection { Algorithm = algorithm, LearningRate = 3e-3, MinLearningRate = 3e-4, Schedule = "cosine" },
         Local = new LocalTrainingOptions { LocalSteps = 15, BatchSize = 8, MaxSequenceLength = 96, MaxGradNorm = 1.0 },
-        Rounds = 20,
+        Rounds = 26,
         EvaluateEvery = 0,
     };
 
