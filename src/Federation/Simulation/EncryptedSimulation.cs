@@ -62,20 +62,12 @@ public sealed class EncryptedSimulation : IDisposable
     /// <summary>Wire cost of the round next to what plaintext fp32 FedAvg would have sent.</summary>
     public void AddMetrics(JsonObject record, RoundOutcome outcome, float[] previousGlobal)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        ArgumentNullException.ThrowIfNull(outcome);
-        long up = outcome.Accepted.Sum(r => r.Update.EncryptedPayload?.LongLength ?? 0);
+        EncryptedUplinkMetrics.Add(record, outcome, Pruning);
         long down = (outcome.AggregatePayload?.LongLength ?? 0) * _clientCount; // broadcast to every client
-        long fp32Up = (long)outcome.Accepted.Count * Pruning.ParameterCount * sizeof(float);
         long fp32Down = outcome.AggregatePayload is null ? 0 : (long)_clientCount * Pruning.ParameterCount * sizeof(float);
-        record["encrypted_bytes_up"] = up;
         record["encrypted_bytes_down"] = down;
-        record["fp32_bytes_up"] = fp32Up;
         record["fp32_bytes_down"] = fp32Down;
-        record["encrypted_up_ratio_to_fp32"] = fp32Up == 0 ? null : Math.Round(up / (double)fp32Up, 4);
         record["encrypted_down_ratio_to_fp32"] = fp32Down == 0 ? null : Math.Round(down / (double)fp32Down, 4);
-        record["encrypted_values_per_client"] = Pruning.UploadLength(outcome.Round);
-        record["pruning_rate"] = Pruning.RateAt(outcome.Round);
         // The server cannot measure the update it aggregated; the clients can.
         record["aggregate_update_norm"] = AggregationMath.Distance(previousGlobal, ClientGlobal);
     }

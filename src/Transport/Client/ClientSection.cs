@@ -31,12 +31,21 @@ public sealed record ClientSection
     /// </summary>
     public string? KeyHolderFingerprint { get; init; }
 
+    /// <summary><see cref="WireFormat"/> as the protocol's enum; null when it names none.</summary>
+    public Protocol.WireFormat? ParsedWireFormat => WireFormat.ToLowerInvariant() switch
+    {
+        "float32" or "fp32" => Protocol.WireFormat.Float32,
+        "bfloat16" or "bf16" => Protocol.WireFormat.Bfloat16,
+        "float16" or "fp16" => Protocol.WireFormat.Float16,
+        _ => null,
+    };
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
         if (CorruptUpdates is not ("none" or "nan" or "wrong_shape"))
             problems.Add($"client.corrupt_updates must be none, nan or wrong_shape, got '{CorruptUpdates}'");
-        if (WireFormat.ToLowerInvariant() is not ("float32" or "fp32" or "bfloat16" or "bf16" or "float16" or "fp16"))
+        if (ParsedWireFormat is null)
             problems.Add($"client.wire_format must be float32, bfloat16 or float16, got '{WireFormat}'");
         return problems;
     }

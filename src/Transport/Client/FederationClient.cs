@@ -34,7 +34,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
         string server = section.Server ?? throw new ArgumentException("client.server (or --server) is required");
         if (section.Validate() is { Count: > 0 } problems) throw new ArgumentException("invalid client config: " + string.Join("; ", problems));
         string? token = section.ReadToken();
-        var format = ParseFormat(section.WireFormat);
+        var format = section.ParsedWireFormat!.Value; // validated above
         using var channel = GrpcChannel.ForAddress(server, new GrpcChannelOptions
         {
             HttpHandler = CreateHandler(),
@@ -310,13 +310,6 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
         return ReferenceEquals(weights, result.Update.Weights) ? result
             : result with { Update = new ClientUpdate(result.Update.ClientId, result.Update.SampleCount, weights, result.Update.Extras) };
     }
-
-    private static WireFormat ParseFormat(string name) => name.ToLowerInvariant() switch
-    {
-        "float32" or "fp32" => WireFormat.Float32,
-        "bfloat16" or "bf16" => WireFormat.Bfloat16,
-        _ => WireFormat.Float16, // float16/fp16 (ClientSection.Validate admits nothing else)
-    };
 
     private SocketsHttpHandler CreateHandler()
     {

@@ -206,16 +206,9 @@ public sealed class FederationServer(SimulationConfig config, ServerSection serv
         record["wire_bytes_up"] = wireUp;
         if (encryption.Enabled)
         {
-            var pruning = encryption.Setup!.Pruning;
-            long ciphertextUp = outcome.Accepted.Sum(r => r.Update.EncryptedPayload?.LongLength ?? 0);
-            long fp32Up = (long)outcome.Accepted.Count * pruning.ParameterCount * sizeof(float);
-            record["encrypted_bytes_up"] = ciphertextUp;
-            record["fp32_bytes_up"] = fp32Up;
-            record["encrypted_up_ratio_to_fp32"] = fp32Up == 0 ? null : Math.Round(ciphertextUp / (double)fp32Up, 4);
+            long fp32Up = EncryptedUplinkMetrics.Add(record, outcome, encryption.Setup!.Pruning);
             record["wire_up_ratio_to_fp32"] = fp32Up == 0 ? null : Math.Round(wireUp / (double)fp32Up, 4);
             record["aggregate_bytes"] = outcome.AggregatePayload?.LongLength ?? 0;
-            record["encrypted_values_per_client"] = pruning.UploadLength(outcome.Round);
-            record["pruning_rate"] = pruning.RateAt(outcome.Round);
             // The server cannot measure the update it aggregated; members can.
             record.Remove("aggregate_update_norm");
         }

@@ -29,31 +29,13 @@ public sealed class KeyRelay
     }
 
     /// <summary>Members (other than <paramref name="keyHolder"/>) with no share for their current key; waits up to <paramref name="wait"/> for one.</summary>
-    public async Task<(IReadOnlyList<Request> Requests, bool Finished)> WaitForRequestsAsync(int keyHolder, TimeSpan wait, CancellationToken cancellation)
-    {
-        var until = DateTimeOffset.UtcNow + wait;
-        while (true)
+    public Task<(IReadOnlyList<Request> Requests, bool Finished)> WaitForRequestsAsync(int keyHolder, TimeSpan wait, CancellationToken cancellation) =>
+        WaitAsync<(IReadOnlyList<Request>, bool)>(() =>
         {
-            Task changed;
-            lock (_gate)
-            {
-                var pending = _members.Where(m => m.Key != keyHolder && m.Value.Share is null)
-                    .Select(m => new Request(m.Key, m.Value.Name, m.Value.PublicKey)).ToList();
-                if (pending.Count > 0 || _finished) return (pending, _finished);
-                changed = _changed.Task;
-            }
-            var left = until - DateTimeOffset.UtcNow;
-            if (left <= TimeSpan.Zero) return ([], false);
-            try
-            {
-                await changed.WaitAsync(left, cancellation);
-            }
-            catch (TimeoutException)
-            {
-                return ([], false);
-            }
-        }
-    }
+            var pending = _members.Where(m => m.Key != keyHolder && m.Value.Share is null)
+                .Select(m => new Request(m.Key, m.Value.Name, m.Value.PublicKey)).ToList();
+            return (pending.Count > 0 || _finished, (pending, _finished));
+        }, ([], false), wait, cancellation);
 
     /// <summary>Stores shares sealed to members' current keys; a share for a key the member no longer uses is dropped. Returns the ids kept.</summary>
     public IReadOnlyList<int> Post(IEnumerable<(int ClientId, byte[] PublicKey, byte[] Sealed)> shares)
@@ -74,30 +56,12 @@ public sealed class KeyRelay
     }
 
     /// <summary>The member's sealed share, waiting up to <paramref name="wait"/>; null if the key holder has not posted it (yet, or before the run finished).</summary>
-    public async Task<(byte[]? Share, bool Finished)> WaitForShareAsync(int clientId, TimeSpan wait, CancellationToken cancellation)
-    {
-        var until = DateTimeOffset.UtcNow + wait;
-        while (true)
+    public Task<(byte[]? Share, bool Finished)> WaitForShareAsync(int clientId, TimeSpan wait, CancellationToken cancellation) =>
+        WaitAsync<(byte[]?, bool)>(() =>
         {
-            Task changed;
-            lock (_gate)
-            {
-                if (_members.TryGetValue(clientId, out var member) && member.Share is { } share) return (share, _finished);
-                if (_finished) return (null, true);
-                changed = _changed.Task;
-            }
-            var left = until - DateTimeOffset.UtcNow;
-            if (left <= TimeSpan.Zero) return (null, false);
-            try
-            {
-                await changed.WaitAsync(left, cancellation);
-            }
-            catch (TimeoutException)
-            {
-                return (null, false);
-            }
-        }
-    }
+            byte[]? share = _members.TryGetValue(clientId, out var member) ? member.Share : null;
+            return (share is not null || _finished, (share, _finished));
+        }, (null, false), wait, cancellation);
 
     /// <summary>The run is over: waiting calls return at once.</summary>
     public void Finish()
@@ -106,6 +70,32 @@ public sealed class KeyRelay
         {
             _finished = true;
             Signal();
+        }
+    }
+
+    /// <summary>Long-poll: re-runs <paramref name="check"/> (under the lock) at every change until it is done or <paramref name="wait"/> ends.</summary>
+    private async Task<T> WaitAsync<T>(Func<(bool Done, T Value)> check, T onTimeout, TimeSpan wait, CancellationToken cancellation)
+    {
+        var until = DateTimeOffset.UtcNow + wait;
+        while (true)
+        {
+            Task changed;
+            lock (_gate)
+            {
+                var (done, value) = check();
+                if (done) return value;
+                changed = _changed.Task;
+            }
+            var left = until - DateTimeOffset.UtcNow;
+            if (left <= TimeSpan.Zero) return onTimeout;
+            try
+            {
+                await changed.WaitAsync(left, cancellation);
+            }
+            catch (TimeoutException)
+            {
+                return onTimeout;
+            }
         }
     }
 
