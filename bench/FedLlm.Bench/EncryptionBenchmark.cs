@@ -5,7 +5,7 @@ using FedLlm.Federation.Engine;
 using FedLlm.Federation.Pruning;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Bench;
 

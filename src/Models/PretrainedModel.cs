@@ -1,5 +1,5 @@
 using FedLlm.Models.Llama;
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 using static TorchSharp.torch;
 
 namespace FedLlm.Models;

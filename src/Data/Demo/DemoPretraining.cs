@@ -1,5 +1,5 @@
 using FedLlm.Data.Model;
-using FedLlm.Data.Randomness;
+using FedLlm.Foundation.Randomness;
 
 namespace FedLlm.Data.Demo;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using FedLlm.Data.Model;
-using FedLlm.Data.Randomness;
+using FedLlm.Foundation.Randomness;
 
 namespace FedLlm.Data.Demo;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using FedLlm.Federation.Persistence;
+using FedLlm.Foundation.Storage;
 
 namespace FedLlm.Federation.Client;
 

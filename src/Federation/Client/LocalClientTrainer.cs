@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Privacy;
-using FedLlm.Federation.Randomness;
+using FedLlm.Foundation.Randomness;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
 using FedLlm.Privacy.Accounting;

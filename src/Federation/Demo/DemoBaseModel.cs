@@ -5,7 +5,7 @@ using FedLlm.Federation.Simulation;
 using FedLlm.Models;
 using FedLlm.Models.Llama;
 using FedLlm.Models.Presets;
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 using FedLlm.Training.Examples;
 using FedLlm.Training.Optimization;
 using FedLlm.Training.Sft;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 
 namespace FedLlm.Federation.Demo;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using FedLlm.Data.Demo;
 using FedLlm.Data.Model;
-using FedLlm.Federation.Randomness;
+using FedLlm.Foundation.Randomness;
 
 namespace FedLlm.Federation.Demo;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Pruning;
 using FedLlm.Federation.Strategies;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Federation.Encryption;
 

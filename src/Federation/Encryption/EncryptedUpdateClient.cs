@@ -1,5 +1,6 @@
 using FedLlm.Federation.Pruning;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Keys;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Federation.Encryption;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using FedLlm.Federation.Pruning;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Federation.Encryption;
 

@@ -1,4 +1,4 @@
-using FedLlm.Federation.Randomness;
+using FedLlm.Foundation.Randomness;
 using FedLlm.Models.Lora;
 
 namespace FedLlm.Federation.Pruning;

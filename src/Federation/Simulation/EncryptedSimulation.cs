@@ -1,10 +1,11 @@
 using System.Text.Json.Nodes;
+using FedLlm.Encryption.Keys;
 using FedLlm.Federation.Encryption;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Pruning;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Federation.Simulation;
 

@@ -2,13 +2,13 @@ using FedLlm.Federation.Encryption;
 using FedLlm.Federation.Pruning;
 using FedLlm.Models.Lora;
 using FedLlm.Federation.Strategies;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Federation.Simulation;
 
 /// <summary>
 /// The <c>encryption:</c> section: encrypted FedAvg of (optionally pruned) LoRA deltas with the RLWE scheme of
-/// FedLlm.Privacy.Homomorphic. See docs/homomorphic-encryption.md ("Integration").
+/// FedLlm.Encryption.Homomorphic. See docs/homomorphic-encryption.md ("Integration").
 /// </summary>
 public sealed record EncryptionSection
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using FedLlm.Federation.Persistence;
+using FedLlm.Foundation.Storage;
 using FedLlm.Federation.Strategies;
 
 namespace FedLlm.Federation.Simulation;

@@ -1,7 +1,7 @@
 using FedLlm.Data.Model;
 using FedLlm.Data.Templates;
 using FedLlm.Federation.Client;
-using FedLlm.Federation.Randomness;
+using FedLlm.Foundation.Randomness;
 using FedLlm.Models;
 using FedLlm.Models.Lora;
 using FedLlm.Training.Examples;

@@ -1,5 +1,5 @@
 using FedLlm.Data.Model;
-using FedLlm.Federation.Randomness;
+using FedLlm.Foundation.Randomness;
 using FedLlm.Federation.Splits;
 using FedLlm.Federation.Strategies;
 

@@ -1,4 +1,4 @@
-using FedLlm.Federation.Randomness;
+using FedLlm.Foundation.Randomness;
 
 namespace FedLlm.Federation.Splits;
 

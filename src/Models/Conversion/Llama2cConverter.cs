@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using FedLlm.Models.Llama;
 using FedLlm.Models.SafeTensors;
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 using static TorchSharp.torch;
 
 namespace FedLlm.Models.Conversion;

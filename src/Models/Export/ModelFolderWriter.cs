@@ -1,5 +1,5 @@
 using FedLlm.Models.SafeTensors;
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 using static TorchSharp.torch;
 
 namespace FedLlm.Models.Export;

@@ -1,6 +1,6 @@
 using FedLlm.Data.Model;
 using FedLlm.Data.Templates;
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 using FedLlm.Training.Dpo;
 
 namespace FedLlm.Training.Examples;

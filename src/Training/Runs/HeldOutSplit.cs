@@ -1,4 +1,4 @@
-using FedLlm.Data.Randomness;
+using FedLlm.Foundation.Randomness;
 
 namespace FedLlm.Training.Runs;
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
-using FedLlm.Federation.Persistence;
+using FedLlm.Foundation.Storage;
 
 namespace FedLlm.Transport.Client;
 

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using FedLlm.Encryption.Keys;
 using System.Security.Cryptography.X509Certificates;
 using FedLlm.Federation.Encryption;
 using FedLlm.Federation.Engine;

@@ -1,7 +1,8 @@
 using System.Globalization;
+using FedLlm.Encryption.Keys;
 using System.Security.Cryptography;
 using FedLlm.Federation.Encryption;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 using FedLlm.Transport.Protocol;
 using FedLlm.Transport.Server;
 using FedLlm.Transport.Wire;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using FedLlm.Federation.Persistence;
+using FedLlm.Foundation.Storage;
 
 namespace FedLlm.Transport.Server;
 

@@ -1,4 +1,5 @@
 using FedLlm.Federation.Encryption;
+using FedLlm.Encryption.Keys;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Strategies;
 using FedLlm.Transport.Protocol;

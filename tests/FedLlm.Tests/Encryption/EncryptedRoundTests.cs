@@ -1,9 +1,10 @@
 using FedLlm.Federation.Encryption;
+using FedLlm.Encryption.Keys;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Pruning;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Tests.Encryption;
 

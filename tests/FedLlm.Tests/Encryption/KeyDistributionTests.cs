@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
+using FedLlm.Encryption.Keys;
 using FedLlm.Federation.Encryption;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 using FedLlm.Tests.Infrastructure;
 using FedLlm.Transport.Client;
 using FedLlm.Transport.Server;

@@ -1,11 +1,12 @@
 using System.Reflection;
+using FedLlm.Encryption.Keys;
 using FedLlm.Federation.Encryption;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Pruning;
 using FedLlm.Federation.Simulation;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Tests.Encryption;
 

@@ -1,4 +1,4 @@
-using FedLlm.Federation.Randomness;
+using FedLlm.Foundation.Randomness;
 
 namespace FedLlm.Tests.Federation;
 
@@ -10,7 +10,7 @@ public class RandomnessTests
         // Reference outputs for seed 1234567 (Vigna's splitmix64.c).
         var generator = new SplitMix64(1234567);
         ulong[] expected = [6457827717110365317, 3203168211198807973, 9817491932198370423, 4593380528125082431, 16408922859458223821];
-        Assert.Equal(expected, Enumerable.Range(0, 5).Select(_ => generator.Next()).ToArray());
+        Assert.Equal(expected, Enumerable.Range(0, 5).Select(_ => generator.NextUInt64()).ToArray());
     }
 
     [Fact]

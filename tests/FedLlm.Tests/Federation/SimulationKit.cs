@@ -1,7 +1,7 @@
 using FedLlm.Data.Demo;
 using FedLlm.Federation.Client;
 using FedLlm.Federation.Demo;
-using FedLlm.Federation.Persistence;
+using FedLlm.Foundation.Storage;
 using FedLlm.Federation.Simulation;
 using FedLlm.Models;
 using FedLlm.Models.Lora;

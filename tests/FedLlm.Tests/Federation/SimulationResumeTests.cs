@@ -1,5 +1,5 @@
 using FedLlm.Federation.Engine;
-using FedLlm.Federation.Persistence;
+using FedLlm.Foundation.Storage;
 using FedLlm.Federation.Simulation;
 using FedLlm.Models.Lora;
 using FedLlm.Tests.Infrastructure;

@@ -1,4 +1,4 @@
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Tests.Homomorphic;
 

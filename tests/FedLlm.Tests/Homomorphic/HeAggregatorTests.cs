@@ -1,5 +1,5 @@
 using System.Reflection;
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Tests.Homomorphic;
 

@@ -1,4 +1,4 @@
-using FedLlm.Privacy.Homomorphic;
+using FedLlm.Encryption.Homomorphic;
 
 namespace FedLlm.Tests.Homomorphic;
 

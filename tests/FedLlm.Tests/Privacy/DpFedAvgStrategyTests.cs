@@ -1,6 +1,6 @@
 using FedLlm.Federation.Client;
 using FedLlm.Federation.Privacy;
-using FedLlm.Federation.Randomness;
+using FedLlm.Foundation.Randomness;
 using FedLlm.Federation.Strategies;
 using FedLlm.Privacy.Accounting;
 using FedLlm.Privacy.Mechanisms;

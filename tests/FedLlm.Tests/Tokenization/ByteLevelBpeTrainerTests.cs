@@ -1,4 +1,4 @@
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 using static FedLlm.Tests.Tokenization.TokenizerTestModels;
 
 namespace FedLlm.Tests.Tokenization;

@@ -1,5 +1,5 @@
 using System.Text;
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 using FedLlm.Tests.Infrastructure;
 using static FedLlm.Tests.Tokenization.TokenizerTestModels;
 

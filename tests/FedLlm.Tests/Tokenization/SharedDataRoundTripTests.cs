@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 using FedLlm.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static FedLlm.Tests.Tokenization.TokenizerTestModels;

@@ -1,4 +1,4 @@
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 using FedLlm.Tests.Infrastructure;
 using static FedLlm.Tests.Tokenization.TokenizerTestModels;
 

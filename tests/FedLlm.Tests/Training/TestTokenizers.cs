@@ -1,4 +1,4 @@
-using FedLlm.Models.Tokenization;
+using FedLlm.Tokenization;
 
 namespace FedLlm.Tests.Training;
 

@@ -1,4 +1,0 @@
-namespace FedLlm.Models.Tokenization;
-
-/// <summary>One vocabulary entry of a SentencePiece model; its id is its index in <see cref="SentencePieceModel.Pieces"/>.</summary>
-public sealed record SentencePieceEntry(string Piece, float Score, SentencePieceType Type = SentencePieceType.Normal);
