@@ -12,10 +12,10 @@ public sealed class BackgroundCli : IDisposable
     private readonly StringBuilder _output = new();
     private readonly string _label;
 
-    private BackgroundCli(string label, string workingDirectory, string[] args)
+    private BackgroundCli(string label, string workingDirectory, string[] args, IReadOnlyDictionary<string, string>? environment)
     {
         _label = label;
-        _process = new Process { StartInfo = CliProcess.StartInfo(workingDirectory, args) };
+        _process = new Process { StartInfo = CliProcess.StartInfo(workingDirectory, args, environment) };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.Start();
@@ -23,7 +23,10 @@ public sealed class BackgroundCli : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static BackgroundCli Start(string label, string workingDirectory, params string[] args) => new(label, workingDirectory, args);
+    public static BackgroundCli Start(string label, string workingDirectory, params string[] args) => new(label, workingDirectory, args, null);
+
+    public static BackgroundCli Start(string label, string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        new(label, workingDirectory, args, environment);
 
     public string Output
     {

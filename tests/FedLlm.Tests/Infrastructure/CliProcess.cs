@@ -10,7 +10,8 @@ public static class CliProcess
     public static Result Run(params string[] args) => RunIn(null, args);
 
     /// <summary>How every test starts the real <c>fedllm</c>: <c>dotnet fedllm.dll ARGS</c> with both streams redirected.</summary>
-    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args)
+    /// <param name="environment">Extra environment variables for the process (e.g. a test-only setting).</param>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -21,12 +22,15 @@ public static class CliProcess
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fedllm.dll"));
         foreach (string arg in args) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         return start;
     }
 
-    public static Result RunIn(string? workingDirectory, params string[] args)
+    public static Result RunIn(string? workingDirectory, params string[] args) => RunIn(workingDirectory, null, args);
+
+    public static Result RunIn(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var start = StartInfo(workingDirectory ?? AppContext.BaseDirectory, args);
+        var start = StartInfo(workingDirectory ?? AppContext.BaseDirectory, args, environment);
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start fedllm");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

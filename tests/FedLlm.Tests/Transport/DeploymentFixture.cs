@@ -5,14 +5,20 @@ namespace FedLlm.Tests.Transport;
 
 /// <summary>
 /// A small federation on disk: a tiny model, one data file per client (and their concatenation for the simulation),
-/// TLS credentials and tokens from <c>fedllm certs</c>, and config files for the server, each client and a simulation.
+/// TLS credentials and tokens from <c>fedllm certs</c>, and ONE config file, <c>run.yaml</c>, that the server, every
+/// client and the simulation all read unchanged; what differs per party (its data file, its token, its state folder)
+/// comes as flags, as an operator would give them.
 /// </summary>
 public sealed class DeploymentFixture : IDisposable
 {
     private readonly TempDirectory _temp = new();
 
-    public DeploymentFixture(IReadOnlyList<string> clients, int rounds, string algorithm, double deadlineSeconds = 120, int minClients = 1, bool mutualTls = false, string? revoked = null, string extraRunYaml = "")
+    /// <param name="preferences">Write preference records (prompt, chosen, rejected) for <c>method: dpo</c> instead of instruction records.</param>
+    /// <param name="environment">Extra environment variables for every fedllm process of this federation.</param>
+    public DeploymentFixture(IReadOnlyList<string> clients, int rounds, string algorithm, double deadlineSeconds = 120, int minClients = 1, bool mutualTls = false,
+        string? revoked = null, string extraRunYaml = "", bool preferences = false, IReadOnlyDictionary<string, string>? environment = null)
     {
+        Environment = environment;
         Clients = clients;
         Port = BackgroundCli.FreePort();
         Check(CliProcess.RunIn(Root, "init", "model", "--preset", "tiny", "--seed", "3"));
@@ -26,7 +32,10 @@ public sealed class DeploymentFixture : IDisposable
             {
                 string word = words[(r * 7 + index * 3) % words.Length];
                 string answer = index % 2 == 0 ? word.ToUpperInvariant() : new string(word.Reverse().ToArray());
-                lines.Append($$"""{"instruction":"{{(index % 2 == 0 ? "upper" : "reverse")}}: {{word}}","input":"","output":"{{answer}}","client_id":"{{client}}"}""").Append('\n');
+                string other = words[(r * 3 + index + 1) % words.Length];
+                lines.Append(preferences
+                    ? $$"""{"prompt":"say {{word}}","chosen":"yes {{word}}","rejected":"no {{other}}","client_id":"{{client}}"}"""
+                    : $$"""{"instruction":"{{(index % 2 == 0 ? "upper" : "reverse")}}: {{word}}","input":"","output":"{{answer}}","client_id":"{{client}}"}""").Append('\n');
             }
             File.WriteAllText(Path.Combine(Root, $"data-{client}.jsonl"), lines.ToString());
             all.Append(lines);
@@ -42,7 +51,7 @@ public sealed class DeploymentFixture : IDisposable
               path: model
             data:
               path: data-all.jsonl
-              format: alpaca
+              format: {(preferences ? "preference" : "alpaca")}
               held_out_fraction: 0.2
             split:
               method: natural
@@ -81,22 +90,30 @@ public sealed class DeploymentFixture : IDisposable
             {(mutualTls ? "  client_ca: certs/ca.pem" : "")}
             {Indent(tokens)}
             """;
-        File.WriteAllText(Path.Combine(Root, "server.yaml"), run + serverSection);
-        File.WriteAllText(Path.Combine(Root, "simulation.yaml"), run);
-        foreach (string client in clients)
-        {
-            File.WriteAllText(Path.Combine(Root, $"client-{client}.yaml"), run.Replace("data-all.jsonl", $"data-{client}.jsonl") + $"""
-                client:
-                  token_file: certs/client-{client}.token
-                  ca: certs/ca.pem
-                  state_directory: state-{client}
-                  max_backoff_seconds: 2
+        const string clientSection = """
+            client:
+              ca: certs/ca.pem
+              max_backoff_seconds: 2
 
-                """);
-        }
+            """;
+        File.WriteAllText(ConfigFile, run + serverSection + "\n" + clientSection);
     }
 
+    /// <summary>The one config file of this federation.</summary>
+    public string ConfigFile => Path.Combine(Root, "run.yaml");
+
     public string Root => _temp.Path;
+
+    /// <summary>Extra environment variables for every fedllm process of this federation (null: none).</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; }
+
+    /// <summary><c>fedllm simulate</c> of the same run, from the same file, as run <paramref name="name"/>.</summary>
+    public CliProcess.Result Simulate(string name) =>
+        CliProcess.RunIn(Root, Environment, "simulate", "--config", "run.yaml", "--name", name);
+
+    /// <summary><c>fedllm train</c> on one client's data alone, from the same file.</summary>
+    public CliProcess.Result Train(string client, string name) =>
+        CliProcess.RunIn(Root, Environment, "train", "--config", "run.yaml", "--data.path", $"data-{client}.jsonl", "--name", name);
 
     public int Port { get; }
 
@@ -110,10 +127,11 @@ public sealed class DeploymentFixture : IDisposable
     public string StateDirectory(string client) => Path.Combine(Root, $"state-{client}");
 
     public BackgroundCli StartServer(params string[] extra) =>
-        BackgroundCli.Start("server", Root, ["server", "--config", "server.yaml", .. extra]);
+        BackgroundCli.Start("server", Root, Environment, ["server", "--config", "run.yaml", .. extra]);
 
     public BackgroundCli StartClient(string name, params string[] extra) =>
-        BackgroundCli.Start($"client {name}", Root, ["client", "--config", $"client-{name}.yaml", "--server", Url, .. extra]);
+        BackgroundCli.Start($"client {name}", Root, Environment, ["client", "--config", "run.yaml", "--server", Url,
+            "--data.path", $"data-{name}.jsonl", "--client.token_file", $"certs/client-{name}.token", "--client.state_directory", $"state-{name}", .. extra]);
 
     /// <summary>
     /// Starts the server and every client, with <paramref name="frozen"/> stopped (SIGSTOP) before it can join, while round 1

@@ -64,7 +64,7 @@ public class EncryptedDeploymentTests
         Assert.False(Directory.Exists(Path.Combine(runFolder, "adapter")), "the server wrote a trained adapter it should never see");
 
         // Every member ends with the same adapter, and it is the encrypted simulation's.
-        var simulation = CliProcess.RunIn(federation.Root, "simulate", "--config", "simulation.yaml", "--name", "sim");
+        var simulation = federation.Simulate("sim");
         Assert.True(simulation.ExitCode == 0, simulation.Stderr);
         byte[] simulated = File.ReadAllBytes(federation.FinalAdapter("sim"));
         foreach (string name in federation.Clients)
