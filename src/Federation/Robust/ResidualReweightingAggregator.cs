@@ -80,6 +80,7 @@ public sealed class ResidualReweightingAggregator : RobustAggregator
         private readonly double _huber;
         private readonly double[] _leverageRoot;
         private readonly double[] _slopes;
+        private readonly double[] _reciprocal;
         private readonly double[] _row;
         private readonly double[] _rowMedians;
         private readonly double[] _absolute;
@@ -94,6 +95,8 @@ public sealed class ResidualReweightingAggregator : RobustAggregator
             double spread = k * ((double)k * k - 1) / 12.0; // Σ (r − r̄)² over r = 0…K−1
             _leverageRoot = [.. Enumerable.Range(0, k).Select(r => Math.Sqrt(1 - (1.0 / k + (r - centre) * (r - centre) / spread)))];
             _slopes = new double[k * k];
+            // 1/(j − i) once: K² divisions per coordinate would cost more than the rest of the fit.
+            _reciprocal = [.. Enumerable.Range(0, k).Select(d => d == 0 ? 0.0 : 1.0 / d)];
             _row = new double[k - 1];
             _rowMedians = new double[k];
             _absolute = new double[k];
@@ -109,8 +112,14 @@ public sealed class ResidualReweightingAggregator : RobustAggregator
         public double Weigh(ReadOnlySpan<float> sorted)
         {
             FitRepeatedMedian(sorted);
-            for (int r = 0; r < _k; r++) _absolute[r] = Math.Abs(sorted[r] - Line(r));
-            Array.Sort(_absolute);
+            int smallest = 0;
+            for (int r = 0; r < _k; r++)
+            {
+                _absolute[r] = Math.Abs(sorted[r] - Line(r));
+                if (_absolute[r] < _absolute[smallest]) smallest = r;
+            }
+            // M is the median of the K − 1 largest absolute residuals: move the smallest out of the way.
+            (_absolute[0], _absolute[smallest]) = (_absolute[smallest], _absolute[0]);
             double scale = 1.4826 * (1 + 5.0 / (_k - 1)) * OrderStatistics.Median(_absolute.AsSpan(1)) + 1e-7;
             double mean = 0;
             for (int r = 0; r < _k; r++)
@@ -132,7 +141,7 @@ public sealed class ResidualReweightingAggregator : RobustAggregator
             {
                 for (int j = i + 1; j < _k; j++)
                 {
-                    _slopes[i * _k + j] = _slopes[j * _k + i] = ((double)sorted[j] - sorted[i]) / (j - i);
+                    _slopes[i * _k + j] = _slopes[j * _k + i] = ((double)sorted[j] - sorted[i]) * _reciprocal[j - i];
                 }
             }
             for (int i = 0; i < _k; i++)

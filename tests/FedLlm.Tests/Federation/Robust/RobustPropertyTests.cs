@@ -87,6 +87,18 @@ public class RobustPropertyTests
         return result.Updates.All(u => Math.Sqrt(u.Weights.Select((w, j) => ((double)w - global[j]) * (w - global[j])).Sum()) <= bound * (1 + 1e-5));
     }
 
+    [Property(MaxTest = 200)]
+    public bool RelativeNormBoundIsTheFactorTimesTheMedianNorm(NonEmptyArray<byte> sizes)
+    {
+        // Small integer norms make ties and even counts common; the expected median comes from a plain sort.
+        ClientUpdate[] updates = [.. sizes.Get.Take(40).Select((size, i) => new ClientUpdate(i, 1, [size % 7, 0, 0, 0]))];
+        double[] norms = [.. updates.Select(u => (double)u.Weights[0]).Order()];
+        int n = norms.Length;
+        double median = n % 2 == 1 ? norms[n / 2] : (norms[n / 2 - 1] + norms[n / 2]) / 2;
+        RobustAggregation result = NormBoundAggregator.RelativeToMedian(2).Aggregate(0, new float[4], updates);
+        return result.Decision.Values["norm_bound"] == 2 * median;
+    }
+
     [Property(MaxTest = 30)]
     public bool DncIsDeterministicForASeedAndDropsFarOutliers(ulong seed, PositiveInt length)
     {
