@@ -63,12 +63,18 @@ public sealed record RobustSection
 
     public bool Enabled => RobustRules.Normalize(Rule) is not (null or RobustRules.None);
 
+    /// <summary>Why a robust rule and client-level DP (DP-FedAvg) do not combine.</summary>
+    public const string ClientDpConflict =
+        "client-level DP bounds each client's contribution to a mean over the sampled clients, and a rule that drops, " +
+        "reweights or replaces updates changes that sensitivity, so the accountant's ε would no longer hold";
+
     /// <summary>
     /// Every problem of the section for rounds of <paramref name="clientsPerRound"/> clients (≤ 0: not known yet, so the
-    /// count checks wait), and, when <paramref name="algorithm"/> is given, whether that strategy can follow the rule.
+    /// count checks wait), and, when <paramref name="algorithm"/> is given, whether that strategy can follow the rule;
+    /// <paramref name="clientLevelDp"/> says the run uses privacy.mode client_dp, which no rule combines with.
     /// Messages name the config key. Empty when valid or disabled.
     /// </summary>
-    public IReadOnlyList<string> Validate(int clientsPerRound, string? algorithm = null)
+    public IReadOnlyList<string> Validate(int clientsPerRound, string? algorithm = null, bool clientLevelDp = false)
     {
         var problems = new List<string>();
         string? rule = RobustRules.Normalize(Rule);
@@ -118,13 +124,14 @@ public sealed record RobustSection
                 break;
         }
         if (algorithm is not null) ValidateStrategy(problems, rule, algorithm);
+        if (clientLevelDp) problems.Add($"robust.rule {rule} cannot be combined with privacy.mode client_dp: {ClientDpConflict}");
         return problems;
     }
 
     /// <summary>Throws one exception listing every problem of <see cref="Validate"/>.</summary>
-    public void ThrowIfInvalid(int clientsPerRound, string? algorithm = null)
+    public void ThrowIfInvalid(int clientsPerRound, string? algorithm = null, bool clientLevelDp = false)
     {
-        IReadOnlyList<string> problems = Validate(clientsPerRound, algorithm);
+        IReadOnlyList<string> problems = Validate(clientsPerRound, algorithm, clientLevelDp);
         if (problems.Count > 0) throw new StrategyConfigurationException(problems);
     }
 

@@ -1,3 +1,4 @@
+using FedLlm.Federation.Privacy;
 using FedLlm.Federation.Strategies;
 
 namespace FedLlm.Federation.Robust;
@@ -19,6 +20,8 @@ public sealed class RobustServerStrategy : ServerStrategy
         ArgumentNullException.ThrowIfNull(robust);
         if (inner.IsLocalOnly || inner.IsCentral)
             throw new ArgumentException($"robust aggregation cannot wrap '{inner.Name}': that baseline aggregates nothing");
+        if (inner is DpFedAvgStrategy)
+            throw new ArgumentException($"robust aggregation cannot wrap '{inner.Name}': {RobustSection.ClientDpConflict}");
         if (inner.RequiredUpdateExtras.Count > 0 && RobustRules.Synthetic.Contains(robust.Rule))
             throw new ArgumentException($"robust rule '{robust.Rule}' replaces the updates by one estimate without the extras '{inner.Name}' needs ({string.Join(", ", inner.RequiredUpdateExtras)})");
         _inner = inner;

@@ -75,6 +75,9 @@ public class RobustSectionTests
         Assert.Contains(new RobustSection { Rule = "foolsgold" }.Validate(5, "SCAFFOLD"), p => p.StartsWith("robust.rule foolsgold cannot be combined with strategy 'scaffold'", StringComparison.Ordinal));
         Assert.Empty(new RobustSection { Rule = "krum" }.Validate(5, "scaffold"));
         Assert.Empty(new RobustSection { Rule = "residual" }.Validate(5, "fedadam"));
+        Assert.Contains(new RobustSection { Rule = "krum" }.Validate(5, "fedavg", clientLevelDp: true),
+            p => p.StartsWith("robust.rule krum cannot be combined with privacy.mode client_dp: client-level DP bounds", StringComparison.Ordinal));
+        Assert.Empty(new RobustSection().Validate(5, "fedavg", clientLevelDp: true));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using FedLlm.Federation.Privacy;
 using FedLlm.Federation.Robust;
 using FedLlm.Federation.Strategies;
 using static FedLlm.Tests.Federation.StrategyTestKit;
@@ -61,6 +62,9 @@ public class RobustServerStrategyTests
         var scaffold = Assert.Throws<ArgumentException>(() => new RobustServerStrategy(StrategyFactory.Create(Options("scaffold")), new CoordinateMedianAggregator()));
         Assert.Contains("without the extras 'scaffold' needs", scaffold.Message);
         _ = new RobustServerStrategy(StrategyFactory.Create(Options("scaffold")), KrumAggregator.Krum(0));
+        var dp = new DpFedAvgStrategy(StrategyFactory.Create(Options("fedavg")),
+            new ClientDpOptions { NoiseMultiplier = 1, ClipNorm = 1, ClientsPerRound = 2, TotalClients = 4 }, runSeed: 1);
+        Assert.Contains("client-level DP bounds", Assert.Throws<ArgumentException>(() => new RobustServerStrategy(dp, KrumAggregator.Krum(0))).Message);
     }
 
     [Fact]
