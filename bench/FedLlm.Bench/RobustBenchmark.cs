@@ -8,7 +8,8 @@ namespace FedLlm.Bench;
 
 /// <summary>
 /// Cost of each robust rule's step (<see cref="RobustAggregator.Aggregate"/>, before the strategy) against plain FedAvg
-/// (<see cref="FedAvgStrategy"/>.Aggregate) on the same round: K clients × L values, single-threaded like the server.
+/// (<see cref="FedAvgStrategy"/>.Aggregate) on the same round: K clients × L values. FedAvg runs on one thread; the
+/// coordinate-wise rules, Krum's distances and FoolsGold's similarities use every core (deterministic stripes).
 /// f is the largest Bulyan allows, ⌊(K − 3)/4⌋ (at least 1 for DnC, which removes ⌊c·f⌋); the trimmed mean uses β = 0.2.
 /// Times are the fastest of interleaved repeats (<see cref="Measure.InterleavedMinimumSeconds"/>).
 /// </summary>
@@ -26,7 +27,6 @@ public static class RobustBenchmark
         return new JsonObject
         {
             ["benchmark"] = "robust",
-            ["threads"] = 1,
             ["processors"] = Environment.ProcessorCount,
             ["timing"] = "fastest of 3 interleaved repeats after 2 warm-ups, wall clock",
             ["cases"] = cases,

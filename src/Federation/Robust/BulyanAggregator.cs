@@ -30,7 +30,7 @@ public sealed class BulyanAggregator : RobustAggregator
         int[] selected = SelectByKrum(KrumAggregator.SquaredDistances(RowsOf(updates)), n, theta, F);
         float[][] rows = [.. selected.Select(i => updates[i].Weights)];
         var result = new float[global.Length];
-        ColumnScan.ForEach(rows, global.Length, (j, values, _) =>
+        ColumnScan.ForEach(rows, global.Length, (_, _, j, values, _) =>
         {
             values.Sort();
             result[j] = (float)MeanNearestMedian(values, beta);

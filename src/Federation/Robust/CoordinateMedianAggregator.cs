@@ -17,7 +17,7 @@ public sealed class CoordinateMedianAggregator : RobustAggregator
     protected override RobustAggregation AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates)
     {
         var result = new float[global.Length];
-        ColumnScan.ForEach(RowsOf(updates), global.Length, (j, values, _) =>
+        ColumnScan.ForEach(RowsOf(updates), global.Length, (_, _, j, values, _) =>
         {
             values.Sort();
             result[j] = (float)OrderStatistics.MedianOfSorted(values);

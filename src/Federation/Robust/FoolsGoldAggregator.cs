@@ -36,8 +36,6 @@ public sealed class FoolsGoldAggregator : RobustAggregator
     {
         int n = updates.Count;
         var histories = new float[n][];
-        var norms = new double[n];
-        var delta = new float[global.Length];
         for (int i = 0; i < n; i++)
         {
             if (!_histories.TryGetValue(updates[i].ClientId, out float[]? history))
@@ -48,12 +46,17 @@ public sealed class FoolsGoldAggregator : RobustAggregator
             {
                 throw new InvalidOperationException($"FoolsGold history of client {updates[i].ClientId} has {history.Length} values but the global has {global.Length}; was the state loaded from another model?");
             }
+            histories[i] = history;
+        }
+        var norms = new double[n];
+        Parallel.For(0, n, () => new float[global.Length], (i, _, delta) =>
+        {
             // H_i += (w_i − w): the small delta first, so H keeps its own low-order bits (element-wise, exact per element).
             TensorPrimitives.Subtract(updates[i].Weights, global, delta);
-            TensorPrimitives.Add(history, delta, history);
-            histories[i] = history;
-            norms[i] = Math.Sqrt(AggregationMath.Dot(history, history));
-        }
+            TensorPrimitives.Add(histories[i], delta, histories[i]);
+            norms[i] = Math.Sqrt(AggregationMath.Dot(histories[i], histories[i]));
+            return delta;
+        }, _ => { });
         double[,] similarity = Cosines(histories, norms);
         double[] maxSimilarity = new double[n];
         double[] weights = Weights(similarity, maxSimilarity, Kappa);
@@ -75,14 +78,13 @@ public sealed class FoolsGoldAggregator : RobustAggregator
     {
         int n = histories.Length;
         var cs = new double[n, n];
-        for (int i = 0; i < n; i++)
+        Parallel.For(0, n * n, pair =>
         {
-            for (int j = i + 1; j < n; j++)
-            {
-                double denominator = norms[i] * norms[j];
-                cs[i, j] = cs[j, i] = denominator == 0 ? 0 : AggregationMath.Dot(histories[i], histories[j]) / denominator;
-            }
-        }
+            int i = pair / n, j = pair % n;
+            if (j <= i) return;
+            double denominator = norms[i] * norms[j];
+            cs[i, j] = cs[j, i] = denominator == 0 ? 0 : AggregationMath.Dot(histories[i], histories[j]) / denominator;
+        });
         return cs;
     }
 

@@ -59,13 +59,12 @@ public sealed class KrumAggregator : RobustAggregator
     {
         int n = rows.Count;
         var distances = new double[n, n];
-        for (int i = 0; i < n; i++)
+        // Each pair is computed once, by one worker, into its own cells: the matrix is the same however many threads ran.
+        Parallel.For(0, n * n, pair =>
         {
-            for (int j = i + 1; j < n; j++)
-            {
-                distances[i, j] = distances[j, i] = AggregationMath.SquaredDistance(rows[i], rows[j]);
-            }
-        }
+            int i = pair / n, j = pair % n;
+            if (j > i) distances[i, j] = distances[j, i] = AggregationMath.SquaredDistance(rows[i], rows[j]);
+        });
         return distances;
     }
 

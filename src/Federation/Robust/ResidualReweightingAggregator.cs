@@ -38,27 +38,32 @@ public sealed class ResidualReweightingAggregator : RobustAggregator
     {
         int k = updates.Count;
         float[][] rows = RowsOf(updates);
-        var fit = new ColumnFit(k, Lambda);
-        var scores = new double[k];
-        var replacedCount = new long[k];
+        double[][] scoresPerStripe = ColumnScan.Accumulators<double>(global.Length, k);
+        long[][] replacedPerStripe = ColumnScan.Accumulators<long>(global.Length, k);
         // Copies are made only for clients that have a replaced value: at most one extra K×P, usually far less.
         var restricted = new float[k][];
-        ColumnScan.ForEach(rows, global.Length, (j, values, owners) =>
+        ColumnScan.ForEach(rows, global.Length, () => new ColumnFit(k, Lambda), (fit, stripe, j, values, owners) =>
         {
             values.Sort(owners);
             double spread = fit.Weigh(values);
+            double[] stripeScores = scoresPerStripe[stripe];
             for (int r = 0; r < k; r++)
             {
                 int client = owners[r];
-                scores[client] += fit.Weights[r] * spread;
+                stripeScores[client] += fit.Weights[r] * spread;
                 if (fit.Weights[r] < Threshold)
                 {
-                    restricted[client] ??= (float[])rows[client].Clone();
-                    restricted[client][j] = (float)fit.Line(r);
-                    replacedCount[client]++;
+                    // Workers may race to copy the same client: the first copy wins, and each writes only its own coordinates.
+                    float[] copy = Volatile.Read(ref restricted[client])
+                        ?? Interlocked.CompareExchange(ref restricted[client], (float[])rows[client].Clone(), null)
+                        ?? restricted[client];
+                    copy[j] = (float)fit.Line(r);
+                    replacedPerStripe[stripe][client]++;
                 }
             }
         });
+        double[] scores = ColumnScan.Sum(scoresPerStripe, k);
+        long[] replacedCount = ColumnScan.Sum(replacedPerStripe, k);
         double top = scores.Max();
         // With no coordinate down-weighting anyone, every score is 0: nobody stands out, so all count the same.
         double[] weights = [.. scores.Select(s => top > 0 ? (s / top) * (s / top) : 1.0)];

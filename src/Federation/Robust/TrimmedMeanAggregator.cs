@@ -30,19 +30,21 @@ public sealed class TrimmedMeanAggregator : RobustAggregator
         int k = updates.Count;
         int cut = TrimmedPerSide(Beta, k);
         var result = new float[global.Length];
-        var trimmedCount = new long[k];
-        ColumnScan.ForEach(RowsOf(updates), global.Length, (j, values, owners) =>
+        long[][] trimmedPerStripe = ColumnScan.Accumulators<long>(global.Length, k);
+        ColumnScan.ForEach(RowsOf(updates), global.Length, (_, stripe, j, values, owners) =>
         {
             values.Sort(owners);
             double sum = 0;
             for (int i = cut; i < k - cut; i++) sum += values[i];
             result[j] = (float)(sum / (k - 2 * cut));
+            long[] trimmed = trimmedPerStripe[stripe];
             for (int i = 0; i < cut; i++)
             {
-                trimmedCount[owners[i]]++;
-                trimmedCount[owners[k - 1 - i]]++;
+                trimmed[owners[i]]++;
+                trimmed[owners[k - 1 - i]]++;
             }
         });
+        long[] trimmedCount = ColumnScan.Sum(trimmedPerStripe, k);
         double[] share = [.. trimmedCount.Select(c => global.Length == 0 ? 0.0 : (double)c / global.Length)];
         var decision = new RobustDecision(Rule, IdsOf(updates))
         {
