@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace FedLlm.Federation.Strategies;
 
 /// <summary>Shared server arithmetic. Sums accumulate in double: with hundreds of clients float sums drift.</summary>
@@ -13,18 +16,27 @@ internal static class AggregationMath
         {
             throw new ArgumentException("Every client reported 0 samples, so the sample-weighted average is undefined.", nameof(updates));
         }
+        double[] scales = [.. updates.Select(u => weightedBySampleCount ? u.SampleCount : 1.0)];
+        return WeightedMean([.. updates.Select(u => u.Weights)], scales, length);
+    }
+
+    /// <summary>Σ s_i·v_i / Σ s_i for any non-negative weights s_i with a positive sum, accumulated in double.</summary>
+    public static double[] WeightedMean(IReadOnlyList<float[]> vectors, ReadOnlySpan<double> weights, int length)
+    {
+        if (vectors.Count != weights.Length) throw new ArgumentException($"{vectors.Count} vectors but {weights.Length} weights");
         var sum = new double[length];
         double totalWeight = 0;
-        foreach (ClientUpdate update in updates)
+        for (int i = 0; i < vectors.Count; i++)
         {
-            double scale = weightedBySampleCount ? update.SampleCount : 1.0;
+            double scale = weights[i];
             totalWeight += scale;
-            ReadOnlySpan<float> w = update.Weights;
+            ReadOnlySpan<float> w = vectors[i];
             for (int j = 0; j < length; j++)
             {
                 sum[j] += scale * w[j];
             }
         }
+        if (!(totalWeight > 0)) throw new ArgumentException($"weights sum to {totalWeight}; a weighted mean needs a positive total");
         for (int j = 0; j < length; j++)
         {
             sum[j] /= totalWeight;
@@ -54,15 +66,69 @@ internal static class AggregationMath
     }
 
     /// <summary>‖b − a‖₂, accumulated in double; the vectors must have the same length.</summary>
-    public static double Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    public static double Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => Math.Sqrt(SquaredDistance(a, b));
+
+    /// <summary>
+    /// ‖b − a‖₂² in double. Eight partial sums in a fixed order (two 4-lane double vectors, then the tail) make it
+    /// vectorised yet bit-identical on every CPU: software-emulated Vector256 lanes round exactly as hardware ones.
+    /// </summary>
+    public static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         if (a.Length != b.Length) throw new ArgumentException($"vectors of {a.Length} and {b.Length} values have no distance");
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++)
+        return SumOfTerms<SquaredDifference>(a, b);
+    }
+
+    /// <summary>a·b in double, with the same fixed-order vectorisation as <see cref="SquaredDistance"/>.</summary>
+    public static double Dot(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length) throw new ArgumentException($"vectors of {a.Length} and {b.Length} values have no dot product");
+        return SumOfTerms<Product>(a, b);
+    }
+
+    /// <summary>Σ term(a_j, b_j) in double; operands are widened before the term so nothing rounds in float.</summary>
+    private static double SumOfTerms<TTerm>(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+        where TTerm : IPairTerm
+    {
+        var low = Vector256<double>.Zero;
+        var high = Vector256<double>.Zero;
+        ref float x = ref MemoryMarshal.GetReference(a);
+        ref float y = ref MemoryMarshal.GetReference(b);
+        int i = 0;
+        for (; i <= a.Length - Vector256<float>.Count; i += Vector256<float>.Count)
         {
-            double d = (double)b[i] - a[i];
-            sum += d * d;
+            Vector256<float> u = Vector256.LoadUnsafe(ref x, (nuint)i);
+            Vector256<float> v = Vector256.LoadUnsafe(ref y, (nuint)i);
+            low += TTerm.Of(Vector256.WidenLower(u), Vector256.WidenLower(v));
+            high += TTerm.Of(Vector256.WidenUpper(u), Vector256.WidenUpper(v));
         }
-        return Math.Sqrt(sum);
+        Vector256<double> lanes = low + high;
+        // Lanes added in a fixed order (Vector256.Sum leaves the order to the hardware path).
+        double sum = (lanes.GetElement(0) + lanes.GetElement(1)) + (lanes.GetElement(2) + lanes.GetElement(3));
+        for (; i < a.Length; i++)
+        {
+            sum += TTerm.Of(a[i], b[i]);
+        }
+        return sum;
+    }
+
+    private interface IPairTerm
+    {
+        static abstract Vector256<double> Of(Vector256<double> a, Vector256<double> b);
+
+        static abstract double Of(double a, double b);
+    }
+
+    private readonly struct SquaredDifference : IPairTerm
+    {
+        public static Vector256<double> Of(Vector256<double> a, Vector256<double> b) => (b - a) * (b - a);
+
+        public static double Of(double a, double b) => (b - a) * (b - a);
+    }
+
+    private readonly struct Product : IPairTerm
+    {
+        public static Vector256<double> Of(Vector256<double> a, Vector256<double> b) => a * b;
+
+        public static double Of(double a, double b) => a * b;
     }
 }
