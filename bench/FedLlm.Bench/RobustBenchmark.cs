@@ -53,7 +53,7 @@ public static class RobustBenchmark
             (RobustRules.FoolsGold, new FoolsGoldAggregator()),
             (RobustRules.Residual, new ResidualReweightingAggregator()),
         };
-        var fedAvg = new FedAvgStrategy(new StrategyOptions { Algorithm = StrategyNames.FedAvg, TotalClients = clients });
+        var fedAvg = new FedAvgStrategy(new StrategyOptions { Algorithm = FedAvgStrategy.Kind.Name, TotalClients = clients });
         var actions = new List<Action> { () => fedAvg.Aggregate(0, global, updates, clients) };
         actions.AddRange(rules.Select(r => (Action)(() => r.Rule.Aggregate(0, global, updates))));
         double[] seconds = Measure.InterleavedMinimumSeconds(actions, warmup: 2, repeats: 3);

@@ -37,7 +37,7 @@ public static class ClientCommand
             var work = new MemberWork(run, model, adapters, records, client.StateDirectory, ConsoleOutput.Info);
             using var encryption = run.Encryption.Enabled
                 ? new MemberEncryption(run.Encryption.CreateSetup(adapters.Layout, run),
-                    size => run.Privacy.Wrap(StrategyRegistry.Create(run.StrategyOptions(size)), run, size), client.StateDirectory, client.KeyHolderFingerprint)
+                    run.CreateStrategy, client.StateDirectory, client.KeyHolderFingerprint)
                 : null;
             string finalAdapter = Path.Combine(client.StateDirectory, "final_adapter");
             await new FederationClient(client, adapters.Layout, work, ConsoleOutput.Info)

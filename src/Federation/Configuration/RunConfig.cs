@@ -1,3 +1,4 @@
+using FedLlm.Federation.Robust;
 using FedLlm.Federation.Strategies;
 using FedLlm.Training.Runs;
 
@@ -48,6 +49,8 @@ public sealed record RunConfig
     public TrainingSection Training { get; init; } = new();
     public DpoSection Dpo { get; init; } = new();
     public StrategySection Strategy { get; init; } = new();
+    /// <summary>A robust aggregation rule between the validated updates and the strategy (off by default); see docs/safety.md.</summary>
+    public RobustSection Robust { get; init; } = new();
     public EvaluationSection Evaluation { get; init; } = new();
     /// <summary>Differential privacy (DP-SGD or DP-FedAvg); see <see cref="PrivacySection"/>.</summary>
     public PrivacySection Privacy { get; init; } = new();
@@ -71,6 +74,18 @@ public sealed record RunConfig
 
     /// <summary>The strategy's options for a federation of <paramref name="totalClients"/>.</summary>
     public StrategyOptions StrategyOptions(int totalClients) => Strategy.ToOptions(totalClients, Rounds, Training);
+
+    /// <summary>
+    /// The run's server strategy for a federation of <paramref name="totalClients"/>, built the same way by the simulation,
+    /// the server and (under encryption) every member: the algorithm, behind the robust rule if any, behind client-level
+    /// DP if configured.
+    /// </summary>
+    public ServerStrategy CreateStrategy(int totalClients)
+    {
+        var strategy = StrategyRegistry.Create(StrategyOptions(totalClients));
+        if (Robust.Create(Seed) is { } rule) strategy = new RobustServerStrategy(strategy, rule);
+        return Privacy.Wrap(strategy, this, totalClients);
+    }
 
     /// <summary>
     /// Every problem the config shows on its own for <paramref name="purpose"/>, each naming its key (and, for a

@@ -45,6 +45,9 @@ internal static class RunConfigValidation
             bool natural = SplitMethods.Configurable.TryParse(c.Split.Method, out string? splitMethod) && splitMethod == SplitMethods.Natural;
             int roundSize = natural || c.Split.Clients <= 0 ? 0 : c.RoundSize(c.Split.Clients);
             problems.AddRange(c.Encryption.Validate(c.Strategy.Algorithm, capabilities, purpose == RunPurpose.Serve ? 0 : roundSize));
+            problems.AddRange(c.Robust.Validate(purpose == RunPurpose.Serve ? 0 : roundSize, c.Strategy.Algorithm, c.Privacy.IsClientDp));
+            if (c.Robust.Enabled && c.Encryption.Enabled)
+                problems.Add($"robust.rule {c.Robust.Rule} cannot be combined with encryption.enabled: a rule reads every update on its own, and the server sees only an encrypted sum");
             if (purpose is RunPurpose.Serve or RunPurpose.Join && c.Privacy.ReproducibleNoise && !ReproducibleNoise.AllowedInDeployment)
                 problems.Add("privacy.reproducible_noise is refused in a deployment: anyone who knows the run seed could regenerate the noise and subtract it, so ε would protect nothing");
         }

@@ -176,11 +176,12 @@ public sealed record RobustSection
 
     private static void ValidateStrategy(List<string> problems, string rule, string algorithm)
     {
-        string name = StrategyNames.Normalize(algorithm) ?? algorithm;
-        if (name is StrategyNames.Local or StrategyNames.Central)
-            problems.Add($"robust.rule {rule} cannot be combined with strategy '{name}': that baseline aggregates nothing");
-        else if (name == StrategyNames.Scaffold && RobustRules.Synthetic.Contains(rule))
-            problems.Add($"robust.rule {rule} cannot be combined with strategy 'scaffold': it replaces the updates by one estimate, which carries no control variates (use krum, multi_krum, dnc or norm_bound)");
+        if (!StrategyRegistry.Names.TryParse(algorithm, out var kind)) return; // reported under strategy.algorithm
+        if (!kind.Capabilities.ExchangesUpdates)
+            problems.Add($"robust.rule {rule} cannot be combined with strategy.algorithm '{kind.Name}': that baseline aggregates nothing");
+        else if (kind.Capabilities.UpdateExtras.Count > 0 && RobustRules.Synthetic.Contains(rule))
+            problems.Add($"robust.rule {rule} cannot be combined with strategy.algorithm '{kind.Name}': it replaces the updates by one estimate, " +
+                $"which carries none of {string.Join(", ", kind.Capabilities.UpdateExtras)} (use krum, multi_krum, dnc or norm_bound)");
     }
 
     /// <summary>A parameter set for a rule that does not read it is almost always a mistake in the config.</summary>

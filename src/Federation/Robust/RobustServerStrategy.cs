@@ -18,7 +18,7 @@ public sealed class RobustServerStrategy : ServerStrategy
         : base((inner ?? throw new ArgumentNullException(nameof(inner))).Options)
     {
         ArgumentNullException.ThrowIfNull(robust);
-        if (inner.IsLocalOnly || inner.IsCentral)
+        if (!inner.Capabilities.ExchangesUpdates)
             throw new ArgumentException($"robust aggregation cannot wrap '{inner.Name}': that baseline aggregates nothing");
         if (inner is DpFedAvgStrategy)
             throw new ArgumentException($"robust aggregation cannot wrap '{inner.Name}': {RobustSection.ClientDpConflict}");
@@ -26,7 +26,11 @@ public sealed class RobustServerStrategy : ServerStrategy
             throw new ArgumentException($"robust rule '{robust.Rule}' replaces the updates by one estimate without the extras '{inner.Name}' needs ({string.Join(", ", inner.RequiredUpdateExtras)})");
         _inner = inner;
         Robust = robust;
+        // A rule reads every update on its own, so the round can no longer be one encrypted weighted sum.
+        Capabilities = inner.Capabilities with { Mean = null };
     }
+
+    public override StrategyCapabilities Capabilities { get; }
 
     public override string Name => _inner.Name + "+" + Robust.Rule;
 
@@ -37,12 +41,16 @@ public sealed class RobustServerStrategy : ServerStrategy
     /// <summary>The rule's record of the last aggregated round (for metrics.jsonl); null before the first.</summary>
     public RobustDecision? LastDecision { get; private set; }
 
-    public override IReadOnlyList<string> RequiredUpdateExtras => _inner.RequiredUpdateExtras;
-
     public override IReadOnlyList<int> SampleClients(int round, IReadOnlyList<int> availableClientIds, ulong runSeed) =>
         _inner.SampleClients(round, availableClientIds, runSeed);
 
     public override RoundPlan PlanRound(int round, float[] global) => _inner.PlanRound(round, global);
+
+    /// <summary>The rule's choices (clients kept, weights given, norms clipped) as the round's <c>"robust"</c> metrics.</summary>
+    public override void DescribeRound(System.Text.Json.Nodes.JsonObject record)
+    {
+        if (LastDecision is { } decision) record["robust"] = decision.ToJson();
+    }
 
     protected override float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients)
     {

@@ -109,6 +109,7 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
             if (outcome.Aggregated) aggregatedRounds++;
 
             var record = RunMetrics.Round(outcome);
+            if (outcome.Aggregated) strategy.DescribeRound(record);
             if (!outcome.Aggregated && strategy.Capabilities.ExchangesUpdates)
                 record["failed"] = $"{outcome.Accepted.Count} accepted update(s), fewer than the {Math.Max(1, transport.MinimumClients)} needed: the global is unchanged";
             privacy?.AddTo(record, outcome);

@@ -43,6 +43,7 @@ public sealed record RunData(ClientSplit Split, IReadOnlyList<ClientRecords> Cli
         // A natural split's client count comes from the data, so the checks that need N run only now.
         var problems = StrategyRegistry.Validate(config.StrategyOptions(split.ClientCount))
             .Concat(config.Encryption.Validate(config.Strategy.Algorithm, null, config.RoundSize(split.ClientCount)))
+            .Concat(config.Robust.Validate(config.RoundSize(split.ClientCount)))
             .ToList();
         if (problems.Count > 0)
             throw new ArgumentException($"invalid config for the {split.ClientCount} clients of this split: {string.Join("; ", problems)}");

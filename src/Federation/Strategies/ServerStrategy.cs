@@ -95,6 +95,11 @@ public abstract class ServerStrategy
     public virtual float[] Step(int round, ReadOnlySpan<float> global, ReadOnlySpan<double> meanDelta) =>
         throw new NotSupportedException($"'{Name}' has no server step of one mean delta");
 
+    /// <summary>What the strategy decided in the round just aggregated, added to its metrics line (a robust rule's choices).</summary>
+    public virtual void DescribeRound(System.Text.Json.Nodes.JsonObject record)
+    {
+    }
+
     /// <summary>
     /// Called once per aggregated round: by <see cref="Aggregate"/> for plaintext updates, by the engine after it summed
     /// ciphertexts (DP accounting happens here, so it is the same for both).

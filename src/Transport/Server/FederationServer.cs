@@ -45,6 +45,7 @@ public sealed class FederationServer(RunConfig config, ServerSection server, Lor
         if (active > 0)
         {
             problems.AddRange(config.Encryption.Validate(config.Strategy.Algorithm, null, config.RoundSize(active)));
+            problems.AddRange(config.Robust.Validate(config.RoundSize(active)));
             if (problems.Count == 0) problems.AddRange(StrategyRegistry.Validate(config.StrategyOptions(server.Clients.Count)));
         }
         return problems;
@@ -57,7 +58,7 @@ public sealed class FederationServer(RunConfig config, ServerSection server, Lor
 
         var run = new RunDirectory(config.RunDirectory);
         int federationSize = server.Clients.Count;
-        var strategy = config.Privacy.Wrap(StrategyRegistry.Create(config.StrategyOptions(federationSize)), config, federationSize);
+        var strategy = config.CreateStrategy(federationSize);
         float[] initial = adapters.Flatten();
         var executor = new RemoteClientExecutor(federationSize, TimeSpan.FromSeconds(server.RoundDeadlineSeconds));
         var counters = new WireCounters();

@@ -83,6 +83,8 @@ public class RunConfigTests
     [InlineData("local", "client_dp", "privacy.mode client_dp", "strategy.algorithm 'local'")]
     [InlineData("fedavg", "dpo+dp_sgd", "privacy.mode dp_sgd", "method dpo")]
     [InlineData("fedavg", "encryption+client_dp", "privacy.mode client_dp with encryption.enabled", "privacy.client_side_noise")]
+    [InlineData("fedavg", "encryption+robust", "robust.rule median", "encryption.enabled")]
+    [InlineData("scaffold", "robust", "robust.rule median", "strategy.algorithm 'scaffold'")]
     public void AnIncompatibleCombinationIsOneProblemNamingBothKeys(string algorithm, string combination, string firstKey, string secondKey)
     {
         var config = new RunConfig
@@ -91,6 +93,7 @@ public class RunConfigTests
             Strategy = new() { Algorithm = algorithm },
             Method = combination.StartsWith("dpo", StringComparison.Ordinal) ? "dpo" : "sft",
             Encryption = new() { Enabled = combination.Contains("encryption", StringComparison.Ordinal) },
+            Robust = new() { Rule = combination.Contains("robust", StringComparison.Ordinal) ? "median" : "none" },
             Privacy = combination switch
             {
                 "client_dp" or "encryption+client_dp" => new() { Mode = "client_dp", NoiseMultiplier = 1 },

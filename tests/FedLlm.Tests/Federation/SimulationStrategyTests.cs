@@ -12,6 +12,30 @@ namespace FedLlm.Tests.Federation;
 [Collection(SimulationCollection.Name)]
 public class SimulationStrategyTests(TinySimulationModel tiny)
 {
+    /// <summary>A robust rule sits between the checked updates and any strategy, and each round's metrics say what it chose.</summary>
+    [Fact]
+    public async Task ARobustRuleRunsInsideTheSimulationAndRecordsItsChoices()
+    {
+        using var temp = new TempDirectory();
+        var config = tiny.Config(temp.Path, "fedavgm", "krum");
+        config = config with
+        {
+            Strategy = config.Strategy with { ClientsPerRound = 4 },
+            Robust = new FedLlm.Federation.Robust.RobustSection { Rule = "multi_krum", F = 0, MultiKrumM = 2 },
+            Evaluation = config.Evaluation with { Every = 0, MaxAccuracyExamples = 0 },
+        };
+        var result = await tiny.RunAsync(config);
+        var rounds = result.Run.ReadMetrics().Where(m => m["type"]!.GetValue<string>() == "round").ToList();
+        Assert.Equal(2, rounds.Count);
+        Assert.All(rounds, r =>
+        {
+            var robust = r["robust"]!;
+            Assert.Equal("multi_krum", robust["rule"]!.GetValue<string>());
+            Assert.Equal(2, robust["kept"]!.AsArray().Count);
+        });
+        Assert.All(result.Global!, w => Assert.True(float.IsFinite(w)));
+    }
+
     public static TheoryData<string> Algorithms() => [.. StrategyRegistry.All.Select(k => k.Name)];
 
     [Theory]

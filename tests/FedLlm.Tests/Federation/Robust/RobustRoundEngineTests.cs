@@ -21,9 +21,9 @@ public class RobustRoundEngineTests
 
     private static async Task<(RoundOutcome Outcome, ServerStrategy Strategy)> OneRound(RobustAggregator? rule)
     {
-        ServerStrategy fedAvg = StrategyFactory.Create(Options("fedavg", totalClients: 5));
+        ServerStrategy fedAvg = StrategyRegistry.Create(Options("fedavg", totalClients: 5));
         ServerStrategy strategy = rule is null ? fedAvg : new RobustServerStrategy(fedAvg, rule);
-        var engine = new RoundEngine(strategy, [0, 1, 2, 3, 4], runSeed: 3);
+        var engine = new RoundEngine(strategy, [0, 1, 2, 3, 4], 5, runSeed: 3, parameterCount: 4);
         return (await engine.RunRoundAsync(0, [0, 0, 0, 0], new OneBadClient()), strategy);
     }
 

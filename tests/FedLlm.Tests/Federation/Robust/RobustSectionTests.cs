@@ -70,9 +70,9 @@ public class RobustSectionTests
     [Fact]
     public void StrategiesThatCannotFollowARuleAreReported()
     {
-        Assert.Contains("robust.rule median cannot be combined with strategy 'local': that baseline aggregates nothing",
+        Assert.Contains("robust.rule median cannot be combined with strategy.algorithm 'local': that baseline aggregates nothing",
             new RobustSection { Rule = "median" }.Validate(5, "local"));
-        Assert.Contains(new RobustSection { Rule = "foolsgold" }.Validate(5, "SCAFFOLD"), p => p.StartsWith("robust.rule foolsgold cannot be combined with strategy 'scaffold'", StringComparison.Ordinal));
+        Assert.Contains(new RobustSection { Rule = "foolsgold" }.Validate(5, "SCAFFOLD"), p => p.StartsWith("robust.rule foolsgold cannot be combined with strategy.algorithm 'scaffold'", StringComparison.Ordinal));
         Assert.Empty(new RobustSection { Rule = "krum" }.Validate(5, "scaffold"));
         Assert.Empty(new RobustSection { Rule = "residual" }.Validate(5, "fedadam"));
         Assert.Contains(new RobustSection { Rule = "krum" }.Validate(5, "fedavg", clientLevelDp: true),

@@ -16,7 +16,7 @@ public class RobustServerStrategyTests
     [Fact]
     public void KrumThenFedAvgReturnsTheChosenUpdateAndRecordsTheChoice()
     {
-        var strategy = new RobustServerStrategy(StrategyFactory.Create(Options("fedavg", totalClients: 6)), KrumAggregator.Krum(f: 1));
+        var strategy = new RobustServerStrategy(StrategyRegistry.Create(Options("fedavg", totalClients: 6)), KrumAggregator.Krum(f: 1));
         ClientUpdate[] updates = Round(0, 1, 2, 4, 10);
         float[] next = strategy.Aggregate(0, Global, updates, 6);
         Assert.Equal(updates[1].Weights, next);
@@ -30,7 +30,7 @@ public class RobustServerStrategyTests
     [Fact]
     public void MultiKrumKeptUpdatesAreAveragedByTheStrategyWithTheirSampleCounts()
     {
-        var strategy = new RobustServerStrategy(StrategyFactory.Create(Options("fedavg", totalClients: 6)), KrumAggregator.MultiKrum(f: 1, keep: 2));
+        var strategy = new RobustServerStrategy(StrategyRegistry.Create(Options("fedavg", totalClients: 6)), KrumAggregator.MultiKrum(f: 1, keep: 2));
         float[] next = strategy.Aggregate(0, Global, Round(0, 1, 2, 4, 10), 6);
         // Kept x = 0 (n = 1) and x = 1 (n = 2): FedAvg gives x = 2/3.
         AssertClose([1 + 2.0 / 3, 1 + 1.0 / 3, 1, 1], next);
@@ -39,7 +39,7 @@ public class RobustServerStrategyTests
     [Fact]
     public void MedianFeedsAServerOptimiserOneEstimate()
     {
-        var fedAvgM = StrategyFactory.Create(Options("fedavgm", totalClients: 6) with { Beta1 = 0.5 });
+        var fedAvgM = StrategyRegistry.Create(Options("fedavgm", totalClients: 6) with { Beta1 = 0.5 });
         var strategy = new RobustServerStrategy(fedAvgM, new CoordinateMedianAggregator());
         float[] next = strategy.Aggregate(0, Global, Round(0, 1, 2, 4, 10), 6);
         // Median Δ = (2, 1, 0, 0); heavy-ball v = Δ, η = 1 − β = 0.5.
@@ -49,7 +49,7 @@ public class RobustServerStrategyTests
     [Fact]
     public void TooFewUpdatesKeepTheGlobalAndSayWhy()
     {
-        var strategy = new RobustServerStrategy(StrategyFactory.Create(Options("fedavg", totalClients: 6)), new BulyanAggregator(f: 1));
+        var strategy = new RobustServerStrategy(StrategyRegistry.Create(Options("fedavg", totalClients: 6)), new BulyanAggregator(f: 1));
         float[] next = strategy.Aggregate(0, Global, Round(0, 1, 2, 4, 10), 6);
         Assert.Equal(Global, next);
         Assert.Equal("5 updates, but bulyan needs 7; the global is unchanged", strategy.LastDecision!.Note);
@@ -58,11 +58,11 @@ public class RobustServerStrategyTests
     [Fact]
     public void WrappingBaselinesOrScaffoldWithAnEstimateIsRejected()
     {
-        Assert.Throws<ArgumentException>(() => new RobustServerStrategy(StrategyFactory.Create(Options("local")), new CoordinateMedianAggregator()));
-        var scaffold = Assert.Throws<ArgumentException>(() => new RobustServerStrategy(StrategyFactory.Create(Options("scaffold")), new CoordinateMedianAggregator()));
+        Assert.Throws<ArgumentException>(() => new RobustServerStrategy(StrategyRegistry.Create(Options("local")), new CoordinateMedianAggregator()));
+        var scaffold = Assert.Throws<ArgumentException>(() => new RobustServerStrategy(StrategyRegistry.Create(Options("scaffold")), new CoordinateMedianAggregator()));
         Assert.Contains("without the extras 'scaffold' needs", scaffold.Message);
-        _ = new RobustServerStrategy(StrategyFactory.Create(Options("scaffold")), KrumAggregator.Krum(0));
-        var dp = new DpFedAvgStrategy(StrategyFactory.Create(Options("fedavg")),
+        _ = new RobustServerStrategy(StrategyRegistry.Create(Options("scaffold")), KrumAggregator.Krum(0));
+        var dp = new DpFedAvgStrategy(StrategyRegistry.Create(Options("fedavg")),
             new ClientDpOptions { NoiseMultiplier = 1, ClipNorm = 1, ClientsPerRound = 2, TotalClients = 4 }, runSeed: 1);
         Assert.Contains("client-level DP bounds", Assert.Throws<ArgumentException>(() => new RobustServerStrategy(dp, KrumAggregator.Krum(0))).Message);
     }
@@ -70,7 +70,7 @@ public class RobustServerStrategyTests
     [Fact]
     public void FoolsGoldHistoriesSurviveACheckpoint()
     {
-        ServerStrategy Fresh() => new RobustServerStrategy(StrategyFactory.Create(Options("fedavg", totalClients: 4)), new FoolsGoldAggregator());
+        ServerStrategy Fresh() => new RobustServerStrategy(StrategyRegistry.Create(Options("fedavg", totalClients: 4)), new FoolsGoldAggregator());
         ClientUpdate[] first = [Update(0, 1, 4, 1, 1, 1), Update(1, 1, 1, 4, 1, 1), Update(2, 1, 1, 1, 3, 1)];
         ClientUpdate[] second = [Update(0, 1, 3, 3, 2, 1), Update(1, 1, 3, 3, 2, 1), Update(3, 1, 1, 1, 1, 2)];
 
@@ -95,11 +95,11 @@ public class RobustServerStrategyTests
     [Fact]
     public void StateOfAnotherRuleIsRefused()
     {
-        var foolsGold = new RobustServerStrategy(StrategyFactory.Create(Options("fedavg")), new FoolsGoldAggregator());
+        var foolsGold = new RobustServerStrategy(StrategyRegistry.Create(Options("fedavg")), new FoolsGoldAggregator());
         using var checkpoint = new MemoryStream();
         foolsGold.SaveState(checkpoint);
         checkpoint.Position = 0;
-        var median = new RobustServerStrategy(StrategyFactory.Create(Options("fedavg")), new CoordinateMedianAggregator());
+        var median = new RobustServerStrategy(StrategyRegistry.Create(Options("fedavg")), new CoordinateMedianAggregator());
         var error = Assert.Throws<InvalidDataException>(() => median.LoadState(checkpoint));
         Assert.Contains("'fedavg+foolsgold'", error.Message);
     }
