@@ -11,6 +11,7 @@ var suites = new Dictionary<string, Func<string[], JsonObject>>
     ["dpsgd"] = DpSgdBenchmark.Run,
     ["encryption"] = EncryptionBenchmark.Run,
     ["rounds"] = RoundsBenchmark.Run,
+    ["generation"] = GenerationBenchmark.Run,
     [RoundsBenchmark.ChildSuite] = RoundsBenchmark.RunOne,
 };
 string name = args.Length > 0 ? args[0] : "runtime";

@@ -45,6 +45,23 @@ public sealed class PretrainedModel : IDisposable
     /// <summary>BOS to prepend to every sequence, when the tokenizer adds one by default; null otherwise.</summary>
     public int? PrependedBosId => Tokenizer.AddBosByDefault ? BosTokenId : null;
 
+    /// <summary>A prompt as the model reads it: BOS when the tokenizer adds one, then the text's tokens (special tokens parsed).</summary>
+    public List<int> EncodePrompt(string text)
+    {
+        var ids = new List<int>();
+        if (PrependedBosId is int bos) ids.Add(bos);
+        ids.AddRange(Tokenizer.Encode(text).Select(t => t.Id));
+        return ids;
+    }
+
+    /// <summary>A base-weight dtype by name: float32 (the default) or bfloat16; never float16 on CPU.</summary>
+    public static ScalarType ParseDType(string? name) => name switch
+    {
+        null or "float32" => ScalarType.Float32,
+        "bfloat16" => ScalarType.BFloat16,
+        _ => throw new ArgumentException($"unsupported dtype '{name}' (valid: float32, bfloat16)"),
+    };
+
     /// <param name="dtype">Base-weight dtype in memory: float32, or bfloat16 (fast on CPUs with AVX512-BF16). Never float16.</param>
     public static PretrainedModel Load(string directory, ScalarType dtype = ScalarType.Float32)
     {

@@ -20,12 +20,7 @@ internal static class ModelOptions
         DefaultValueFactory = _ => "float32",
     }.AcceptOnlyFromAmong("float32", "bfloat16");
 
-    public static ScalarType ParseDType(string? name) => name switch
-    {
-        null or "float32" => ScalarType.Float32,
-        "bfloat16" => ScalarType.BFloat16,
-        _ => throw new ArgumentException($"unsupported dtype '{name}' (valid: float32, bfloat16)"),
-    };
+    public static ScalarType ParseDType(string? name) => PretrainedModel.ParseDType(name);
 
     /// <summary>Attaches a PEFT LoRA adapter folder to the loaded model (adapters stay fp32 over a bf16 base).</summary>
     public static LoraAdapterSet ApplyAdapter(PretrainedModel model, string adapterDirectory) =>

@@ -95,6 +95,15 @@ public sealed class BatchGenerator : IDisposable
         return results;
     }
 
+    /// <summary>Ends every running job without a result (after a failed step) and returns them.</summary>
+    public IReadOnlyList<GenerationJob> Abort()
+    {
+        var aborted = _running.Select(r => r.Job).ToList();
+        foreach (var running in _running) Close(running);
+        _running.Clear();
+        return aborted;
+    }
+
     private List<(GenerationJob, GenerationResult)> Advance(IReadOnlyList<Running> batch, Tensor logits)
     {
         var tokens = Sample(batch, logits);
@@ -130,8 +139,7 @@ public sealed class BatchGenerator : IDisposable
 
     public void Dispose()
     {
-        foreach (var running in _running) Close(running);
-        _running.Clear();
+        Abort();
         if (_ownsEngine) _engine.Dispose();
     }
 

@@ -15,7 +15,7 @@ public class BatchGenerationTests(TinyServedModel fixture) : IClassFixture<TinyS
 
     private static GenerationJob Greedy(PretrainedModel model, string prompt, int tokens = 12, int adapter = 0) => new()
     {
-        PromptIds = TinyServedModel.PromptIds(model, prompt),
+        PromptIds = model.EncodePrompt(prompt),
         Options = new GenerationOptions { MaxNewTokens = tokens, StopAtEos = false },
         Adapter = adapter,
     };
@@ -63,7 +63,7 @@ public class BatchGenerationTests(TinyServedModel fixture) : IClassFixture<TinyS
         {
             using var model = fixture.Load();
             if (directories[adapters[i]] is { } directory) LoraAdapterSet.Load(model.Model, directory);
-            var alone = TextGenerator.Generate(model, TinyServedModel.PromptIds(model, Prompts[i]), Greedy(model, Prompts[i]).Options);
+            var alone = TextGenerator.Generate(model, model.EncodePrompt(Prompts[i]), Greedy(model, Prompts[i]).Options);
             Assert.Equal(alone.TokenIds, batched[i].TokenIds);
         }
         Assert.True(Enumerable.Range(0, Prompts.Length).Any(i => adapters[i] != 0 && !baseline[i].TokenIds.SequenceEqual(batched[i].TokenIds)),
@@ -76,7 +76,7 @@ public class BatchGenerationTests(TinyServedModel fixture) : IClassFixture<TinyS
         using var model = fixture.Load();
         var jobs = Prompts.Select((p, i) => new GenerationJob
         {
-            PromptIds = TinyServedModel.PromptIds(model, p),
+            PromptIds = model.EncodePrompt(p),
             Options = new GenerationOptions { MaxNewTokens = 10, Temperature = 0.9, TopP = 0.9, Seed = (ulong)(100 + i), StopAtEos = false },
         }).ToArray();
         using var together = new BatchGenerator(model, maxBatch: 6);
@@ -89,7 +89,7 @@ public class BatchGenerationTests(TinyServedModel fixture) : IClassFixture<TinyS
     public void StreamedChunksAddUpToTheTextAndStopStringsAreCutOff()
     {
         using var model = fixture.Load();
-        var ids = TinyServedModel.PromptIds(model, Prompts[1]);
+        var ids = model.EncodePrompt(Prompts[1]);
         var free = TextGenerator.Generate(model, ids, new GenerationOptions { MaxNewTokens = 24, StopAtEos = false });
         Assert.True(free.Text.Length > 6, free.Text);
         string stop = free.Text.Substring(free.Text.Length / 2, 3);

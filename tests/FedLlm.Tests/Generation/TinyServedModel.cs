@@ -31,15 +31,6 @@ public sealed class TinyServedModel : IDisposable
 
     public PretrainedModel Load() => PretrainedModel.Load(ModelDirectory);
 
-    /// <summary>The prompt as the model reads it: BOS when its tokenizer adds one, then the text's tokens.</summary>
-    public static List<int> PromptIds(PretrainedModel model, string text)
-    {
-        var ids = new List<int>();
-        if (model.PrependedBosId is int bos) ids.Add(bos);
-        ids.AddRange(model.Tokenizer.Encode(text).Select(t => t.Id));
-        return ids;
-    }
-
     private string WriteAdapter(string name, IReadOnlyList<string> targets, ulong seed)
     {
         using var model = Load();
