@@ -64,7 +64,8 @@ public static class GenerationBenchmark
                 ["new_tokens_each"] = NewTokens,
                 ["sequential_kv_cache_tokens_per_s"] = Math.Round(total / reference, 1),
                 ["batched"] = batches,
-                ["server"] = Server(modelDir, texts).GetAwaiter().GetResult(),
+                // "generation engine" measures the in-process paths only.
+                ["server"] = args.Contains("engine") ? null : Server(modelDir, texts).GetAwaiter().GetResult(),
             };
         }
         finally

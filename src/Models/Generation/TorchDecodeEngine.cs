@@ -128,7 +128,11 @@ public sealed class TorchDecodeEngine : IDecodeEngine
         private readonly SlotKvCache _cache;
         private readonly int _length;   // tokens per row after padding
         private readonly int _visible;  // cache positions any row reads
-        private readonly Tensor _ids, _positions, _mask, _writeTargets;
+        private readonly Tensor _ids, _positions, _writeTargets;
+        // Which cached positions each token may see; null when every token sees all of them (one row decoding, or rows
+        // of equal length), with _causal for a fresh prompt that sees itself causally: both let attention skip the mask.
+        private readonly Tensor? _mask;
+        private readonly bool _causal;
         private readonly Tensor? _writeSources;  // real tokens among the padded ones; null when nothing is padded
         private readonly Tensor? _slots;         // the rows' slots when they are not one contiguous range
 
@@ -141,7 +145,9 @@ public sealed class TorchDecodeEngine : IDecodeEngine
             _visible = rows.Max(r => r.End);
             var ids = new long[n * _length];
             var positions = new long[n * _length];
-            var mask = new bool[n * _length * _visible];
+            bool sameEnds = rows.All(r => r.End == _visible);
+            _causal = sameEnds && _length > 1 && rows.All(r => r.Start == 0);
+            bool[]? mask = sameEnds && (_length == 1 || _causal) ? null : new bool[n * _length * _visible];
             var sources = new List<long>();
             var targets = new List<long>();
             for (int r = 0; r < n; r++)
@@ -159,13 +165,12 @@ public sealed class TorchDecodeEngine : IDecodeEngine
                         targets.Add((long)row.Sequence.Slot * cache.Positions + row.Start + i);
                     }
                     // Causal within the row: its own cache up to and including this position.
-                    int seen = Math.Min(row.Start + i + 1, _visible);
-                    Array.Fill(mask, true, token * _visible, seen);
+                    if (mask is not null) Array.Fill(mask, true, token * _visible, Math.Min(row.Start + i + 1, _visible));
                 }
             }
             _ids = tensor(ids, [n, _length]);
             _positions = tensor(positions, [n, _length]);
-            _mask = tensor(mask, [n, 1, _length, _visible]);
+            _mask = mask is null ? null : tensor(mask, [n, 1, _length, _visible]);
             _writeTargets = tensor(targets.ToArray());
             _writeSources = sources.Count == n * _length ? null : tensor(sources.ToArray());
             bool contiguous = rows.Select((row, r) => row.Sequence.Slot == rows[0].Sequence.Slot + r).All(x => x);
@@ -204,7 +209,7 @@ public sealed class TorchDecodeEngine : IDecodeEngine
             Store(_cache.Values(layer), v);
             var keys = Attention.RepeatKeyValueHeads(Visible(_cache.Keys(layer)).to(q.dtype), config.KeyValueGroups);
             var values = Attention.RepeatKeyValueHeads(Visible(_cache.Values(layer)).to(q.dtype), config.KeyValueGroups);
-            var attended = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: _mask);
+            var attended = nn.functional.scaled_dot_product_attention(q, keys, values, attn_mask: _mask, is_casual: _causal);
             return attention.OProj.forward(attended.transpose(1, 2).reshape(n, _length, heads * headDim));
         }
 
