@@ -47,7 +47,7 @@ public static class EncryptionBenchmark
         double encryptedRound = CpuSeconds(() =>
         {
             foreach (ClientUpdate update in encryptedUpdates) _ = server.Validate(0, update);
-            server.Aggregate(0, encryptedUpdates);
+            server.Aggregate(0, encryptedUpdates, FedAvgStrategy.Kind.Capabilities.Mean!);
         });
         var strategy = new FedAvgStrategy(new StrategyOptions { Algorithm = "fedavg", TotalClients = clients });
         float[] global = new float[count];

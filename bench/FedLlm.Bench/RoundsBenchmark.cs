@@ -5,7 +5,8 @@ using FedLlm.Data.Demo;
 using FedLlm.Federation.Client;
 using FedLlm.Federation.Demo;
 using FedLlm.Federation.Engine;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Federation.Splits;
 using FedLlm.Models;
 using FedLlm.Models.Presets;
@@ -76,29 +77,31 @@ public static class RoundsBenchmark
         string modelDirectory = Directory.CreateDirectory(Path.Combine(temp, "model")).FullName;
         var corpus = DemoTasks.Generate(400, 1).SelectMany(e => e.Conversation.Turns.Select(t => t.Content)).Append("user assistant");
         RandomModel.Create(modelDirectory, ModelPreset.Get("small"), DemoTokenizer.Create(modelDirectory, corpus), seed: 1);
-        var config = new SimulationConfig
+        var config = new RunConfig
         {
             Name = "bench",
             OutputDirectory = Path.Combine(temp, "runs"),
             Seed = 1,
             Model = new ModelSection { Path = modelDirectory },
-            Data = new DataSection { Template = "chatml", HeldOutFraction = 0, MaxAccuracyExamplesPerClient = 0 },
+            Data = new DataSection { Template = "chatml", HeldOutFraction = 0 },
+            Evaluation = new EvaluationSection { MaxAccuracyExamples = 0 },
             Split = new SplitSection { Method = SplitMethods.Natural, Field = "client" },
             Lora = new LoraSection { Rank = 16, Alpha = 32, Dropout = 0.05, Targets = "all-linear" },
-            Strategy = new StrategySection { Algorithm = "scaffold", ClientsPerRound = ClientsPerRound, LearningRate = 5e-3 },
-            Local = new LocalTrainingOptions { LocalSteps = 2, BatchSize = 2, MaxSequenceLength = 64 },
+            Strategy = new StrategySection { Algorithm = "scaffold", ClientsPerRound = ClientsPerRound },
+            Training = new TrainingSection { LearningRate = 5e-3, MaxSteps = 2, BatchSize = 2, MaxSequenceLength = 64 },
             Rounds = Rounds,
         };
 
-        var data = SimulationData.Prepare(config, SyntheticFederation.SkewedRecords(clients, (int)Math.Round(clients * SyntheticFederation.BenchRecordsPerClient), seed: 747));
+        var records = SyntheticFederation.SkewedRecords(clients, (int)Math.Round(clients * SyntheticFederation.BenchRecordsPerClient), seed: 747);
+        var data = RunData.Prepare(config, new RunRecords(records, null, null, []));
         var summary = SplitSummary.Create(data.Split);
         using var model = PretrainedModel.Load(modelDirectory);
         long baselineRss = ProcessMemory.PeakResidentBytes();
         var observer = new RoundRecorder();
-        var result = new SimulationRunner(config, model, data, observer).RunAsync(resume: false).GetAwaiter().GetResult();
+        var result = Simulation.RunAsync(config, model, data, observer).GetAwaiter().GetResult();
         long peakRss = ProcessMemory.PeakResidentBytes();
 
-        long adapterBytes = (long)result.Global.Length * sizeof(float);
+        long adapterBytes = (long)result.Global!.Length * sizeof(float);
         double[] seconds = [.. observer.Rounds.Select(r => r.Seconds)];
         long[] bytes = [.. observer.Rounds.Select(r => r.BytesDown + r.BytesUp)];
         return new JsonObject
@@ -134,10 +137,10 @@ public static class RoundsBenchmark
     private static long DirectoryBytes(string directory) =>
         Directory.Exists(directory) ? Directory.GetFiles(directory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) : 0;
 
-    private sealed class RoundRecorder : ISimulationObserver
+    private sealed class RoundRecorder : IRunObserver
     {
         public List<RoundOutcome> Rounds { get; } = [];
 
-        public void RoundCompleted(RoundOutcome outcome, int totalRounds) => Rounds.Add(outcome);
+        public void RoundCompleted(RoundOutcome outcome, JsonObject record, int totalRounds) => Rounds.Add(outcome);
     }
 }

@@ -2,7 +2,8 @@ using System.Text.Json.Nodes;
 using FedLlm.Data.Demo;
 using FedLlm.Federation.Demo;
 using FedLlm.Federation.Engine;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models;
 using FedLlm.Models.Lora;
@@ -66,7 +67,7 @@ public static class TransportBenchmark
         }
     }
 
-    private static SimulationConfig BenchConfig(string dir, int clientCount, bool encrypted = false) => new()
+    private static RunConfig BenchConfig(string dir, int clientCount, bool encrypted = false) => new()
     {
         Name = "bench", OutputDirectory = dir, Rounds = Rounds, Seed = 1,
         Lora = new LoraSection { Rank = 16, Dropout = 0 },
@@ -82,7 +83,7 @@ public static class TransportBenchmark
         var credentials = TestFederationCredentials.Create(Path.Combine(dir, "certs"), ["localhost"], names, TimeSpan.FromDays(1));
         int port = FreePort();
         var config = BenchConfig(dir, clientCount, encrypted);
-        var setup = config.Encryption.CreateSetup(adapters.Layout, config.Seed);
+        var setup = config.Encryption.CreateSetup(adapters.Layout, config);
         var section = new ServerSection
         {
             Listen = $"https://127.0.0.1:{port}",
@@ -91,10 +92,12 @@ public static class TransportBenchmark
             Clients = [.. names.Select(n => new ClientEntry { Name = n, Token = File.ReadAllText(credentials.TokenFiles[n]).Trim() })],
             RoundDeadlineSeconds = 120,
         };
-        var roundSeconds = new List<double>();
-        var server = new FederationServer(config, section, adapters) { RoundCompleted = outcome => roundSeconds.Add(outcome.Seconds), MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning };
+        var roundSeconds = new RoundTimes();
+        var server = new FederationServer(config, section, adapters) { Observer = roundSeconds, MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning };
         var serverRun = server.RunAsync();
-        var members = names.Select(n => encrypted ? new MemberEncryption(setup, Path.Combine(dir, "state-" + n)) : null).ToList();
+        var members = names.Select(n => encrypted
+            ? new MemberEncryption(setup, size => StrategyRegistry.Create(config.StrategyOptions(size)), Path.Combine(dir, "state-" + n))
+            : null).ToList();
         var clientRuns = names.Select((n, i) => new FederationClient(new ClientSection
         {
             Server = $"https://localhost:{port}",
@@ -111,12 +114,12 @@ public static class TransportBenchmark
         double down = wire.Average(m => m["wire_bytes_down"]!.GetValue<long>());
         double up = wire.Average(m => m["wire_bytes_up"]!.GetValue<long>());
         double payload = (double)clientCount * parameters * sizeof(float);
-        var steady = roundSeconds.Skip(1).Order().ToList();
+        var steady = roundSeconds.Seconds.Skip(1).Order().ToList();
         return new JsonObject
         {
             ["parameters"] = parameters,
             ["round_seconds_median"] = Math.Round(steady[steady.Count / 2], 4),
-            ["round_seconds_first"] = Math.Round(roundSeconds[0], 4),
+            ["round_seconds_first"] = Math.Round(roundSeconds.Seconds[0], 4),
             ["wire_bytes_down_per_round"] = (long)down,
             ["wire_bytes_up_per_round"] = (long)up,
             ["wire_over_payload_down"] = Math.Round(down / payload, 4),
@@ -133,14 +136,25 @@ public static class TransportBenchmark
     }
 
     /// <summary>A client that answers at once with the global moved slightly, so aggregation has real work.</summary>
-    private sealed class EchoWork : ILocalWork
+    private sealed class EchoWork : IMemberWork
     {
+        public long RecordCount => 10;
+
         public void Joined(JoinReply join) { }
 
-        public ClientResult Run(ClientTask task, CancellationToken cancellation)
+        public MemberAnswer Run(MemberTask work, CancellationToken cancellation)
         {
+            var task = work.Task;
             float[] weights = [.. task.Weights.Select((w, i) => w + 1e-3f * ((i + task.ClientId) % 3 - 1))];
-            return new ClientResult(new ClientUpdate(task.ClientId, 10, weights), new ClientTrainingMetrics(0, 0, 0, 0, 0));
+            return new MemberAnswer.Trained(new ClientResult(new ClientUpdate(task.ClientId, 10, weights), new ClientTrainingMetrics(0, 0, 0, 0, 0)));
         }
+    }
+
+    /// <summary>Each round's duration as the server measured it.</summary>
+    private sealed class RoundTimes : IRunObserver
+    {
+        public List<double> Seconds { get; } = [];
+
+        public void RoundCompleted(RoundOutcome outcome, JsonObject record, int totalRounds) => Seconds.Add(outcome.Seconds);
     }
 }

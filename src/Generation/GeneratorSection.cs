@@ -1,6 +1,7 @@
 using System.Globalization;
 using FedLlm.Data.Templates;
 using FedLlm.Generation.Local;
+using FedLlm.Models;
 
 namespace FedLlm.Generation;
 
@@ -61,7 +62,7 @@ public sealed record GeneratorSection
         if (ModelPath is not null)
         {
             if (MaxBatch < 1) problems.Add($"{prefix}max_batch must be at least 1, got {MaxBatch}");
-            if (Dtype is not ("float32" or "bfloat16")) problems.Add($"{prefix}dtype must be float32 or bfloat16, got '{Dtype}'");
+            if (!WeightDtypes.Names.TryParse(Dtype, out _)) problems.Add($"{prefix}dtype '{Dtype}' is unknown (valid: {string.Join(", ", WeightDtypes.Names.Names)})");
             if (!Template.Equals(ModelTemplates.Auto, StringComparison.OrdinalIgnoreCase))
             {
                 try { TemplateRegistry.Get(Template, endOfTurn: "</s>"); }

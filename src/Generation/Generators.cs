@@ -38,7 +38,7 @@ public static class Generators
 
     private static LocalChatClient LoadLocal(GeneratorSection section)
     {
-        var model = PretrainedModel.Load(section.ModelPath!, PretrainedModel.ParseDType(section.Dtype));
+        var model = PretrainedModel.Load(section.ModelPath!, WeightDtypes.Names.Parse(section.Dtype, "generator.dtype"));
         try
         {
             if (section.AdapterPath is not null) LoraAdapterSet.Load(model.Model, section.AdapterPath);

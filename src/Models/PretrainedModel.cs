@@ -54,14 +54,6 @@ public sealed class PretrainedModel : IDisposable
         return ids;
     }
 
-    /// <summary>A base-weight dtype by name: float32 (the default) or bfloat16; never float16 on CPU.</summary>
-    public static ScalarType ParseDType(string? name) => name switch
-    {
-        null or "float32" => ScalarType.Float32,
-        "bfloat16" => ScalarType.BFloat16,
-        _ => throw new ArgumentException($"unsupported dtype '{name}' (valid: float32, bfloat16)"),
-    };
-
     /// <param name="dtype">Base-weight dtype in memory: float32, or bfloat16 (fast on CPUs with AVX512-BF16). Never float16.</param>
     public static PretrainedModel Load(string directory, ScalarType dtype = ScalarType.Float32)
     {

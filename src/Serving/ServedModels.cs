@@ -21,7 +21,7 @@ public sealed class ServedModels : IDisposable
         string baseName = options.ServedModelName ?? Path.GetFileName(Path.GetFullPath(options.ModelPath));
         var duplicate = options.Adapters.Select(a => a.Name).Prepend(baseName).GroupBy(n => n).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"--adapter: the model name '{duplicate.Key}' is given twice");
-        var model = PretrainedModel.Load(options.ModelPath, PretrainedModel.ParseDType(options.Dtype));
+        var model = PretrainedModel.Load(options.ModelPath, WeightDtypes.Names.Parse(options.Dtype, "--dtype"));
         AdapterBank? bank = null;
         ModelHost host;
         ChatTemplate template;

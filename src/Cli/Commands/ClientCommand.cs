@@ -1,9 +1,10 @@
 using System.CommandLine;
 using FedLlm.Cli.Configuration;
 using FedLlm.Cli.Output;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
+using FedLlm.Federation.Strategies;
 using FedLlm.Models;
-using FedLlm.Transport;
 using FedLlm.Transport.Client;
 
 namespace FedLlm.Cli.Commands;
@@ -14,7 +15,7 @@ public static class ClientCommand
     public static Command Build()
     {
         var command = new Command("client", "Join a federation: train on local data, send only model updates");
-        var config = new Option<FileInfo>("--config", "-c") { Description = "YAML: the run's model/data/lora/local keys plus a client: section", Required = true };
+        var config = new Option<FileInfo>("--config", "-c") { Description = "The run's YAML config with a client: section and this member's data.path", Required = true };
         var server = new Option<string?>("--server") { Description = "Server address, e.g. https://server.example.org:50051" };
         var insecure = new Option<bool>("--insecure") { Description = "Connect over plaintext HTTP/2 (only to an --insecure server)" };
         var set = ConfigFlags.Enable(command);
@@ -26,15 +27,18 @@ public static class ClientCommand
             var overrides = ConfigFlags.Collect(parse, set).ToList();
             if (parse.GetValue(server) is { } address) overrides.Add("client.server=" + address);
             if (parse.GetValue(insecure)) overrides.Add("client.insecure=true");
-            var (run, client) = ConfigLoader.LoadWithSection<SimulationConfig, ClientSection>(parse.GetValue(config)!.FullName, overrides, "client", "server");
-            if (run.Data.Path is null) throw new ArgumentException("data.path is required: a client trains on its own dataset file");
-            var problems = NetworkRunLimits.Problems(run);
+            var file = RunConfigFile.Load(parse.GetValue(config)!.FullName, overrides);
+            var (run, client) = (file.Run, file.Client);
+            var problems = run.Validate(RunPurpose.Join).Concat(client.Validate()).ToList();
             if (problems.Count > 0) throw new ArgumentException("invalid client config: " + string.Join("; ", problems));
-            var records = SimulateCommand.LoadExamples(run.Data);
-            using var model = PretrainedModel.Load(run.Model.Path ?? throw new ArgumentException("model.path is required"), ModelOptions.ParseDType(run.Model.DType));
+            var records = SimulateCommand.LoadRecords(run);
+            using var model = PretrainedModel.Load(run.Model.Path!, WeightDtypes.Names.Parse(run.Model.Dtype, "model.dtype"));
             var adapters = RunSetup.AttachAdapters(model, run);
-            var work = new LocalTrainingWork(run, model, adapters, records, client.StateDirectory, ConsoleOutput.Info);
-            using var encryption = run.Encryption.Enabled ? new MemberEncryption(run.Encryption.CreateSetup(adapters.Layout, run.Seed), client.StateDirectory, client.KeyHolderFingerprint) : null;
+            var work = new MemberWork(run, model, adapters, records, client.StateDirectory, ConsoleOutput.Info);
+            using var encryption = run.Encryption.Enabled
+                ? new MemberEncryption(run.Encryption.CreateSetup(adapters.Layout, run),
+                    size => run.Privacy.Wrap(StrategyRegistry.Create(run.StrategyOptions(size)), run, size), client.StateDirectory, client.KeyHolderFingerprint)
+                : null;
             string finalAdapter = Path.Combine(client.StateDirectory, "final_adapter");
             await new FederationClient(client, adapters.Layout, work, ConsoleOutput.Info)
             {

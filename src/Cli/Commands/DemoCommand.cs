@@ -32,7 +32,7 @@ public static class DemoCommand
 
     public static async Task<int> RunAsync(ParseResult parse, CancellationToken cancellation)
     {
-        var observer = new ConsoleSimulationObserver();
+        var observer = new ConsoleRunObserver();
         var report = await new DemoRunner(parse.GetValue(Output)!.FullName, parse.GetValue(Cache)!.FullName, observer).RunAsync(cancellation);
         Print(report);
         return 0;

@@ -18,9 +18,9 @@ internal static class ModelOptions
     {
         Description = "Base weight dtype in memory: float32 or bfloat16",
         DefaultValueFactory = _ => "float32",
-    }.AcceptOnlyFromAmong("float32", "bfloat16");
+    }.AcceptOnlyFromAmong([.. WeightDtypes.Names.Names]);
 
-    public static ScalarType ParseDType(string? name) => PretrainedModel.ParseDType(name);
+    public static ScalarType ParseDType(string? name) => WeightDtypes.Names.Parse(name ?? "float32", "--dtype");
 
     /// <summary>Attaches a PEFT LoRA adapter folder to the loaded model (adapters stay fp32 over a bf16 base).</summary>
     public static LoraAdapterSet ApplyAdapter(PretrainedModel model, string adapterDirectory) =>

@@ -3,7 +3,8 @@ using System.Globalization;
 using FedLlm.Cli.Configuration;
 using FedLlm.Cli.Output;
 using FedLlm.Evaluation.Reporting;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Federation.Splits;
 using Spectre.Console;
 
@@ -28,11 +29,9 @@ public static class PartitionCommand
         command.Add(output);
         command.SetAction(parse =>
         {
-            var simulation = ConfigLoader.Load<SimulationConfig>(parse.GetValue(config)?.FullName, ConfigFlags.Collect(parse, set));
+            var simulation = RunConfigFile.Load(parse.GetValue(config)?.FullName, ConfigFlags.Collect(parse, set)).Run;
             // Partition never loads the model, so a config without one is fine here.
-            if (simulation.Model.Path is null && simulation.Model.Preset is null)
-                simulation = simulation with { Model = simulation.Model with { Preset = "(not needed)" } };
-            var data = SimulateCommand.PrepareData(simulation);
+            var data = SimulateCommand.PrepareData(simulation, RunPurpose.Partition);
             string folder = Directory.CreateDirectory(parse.GetValue(output)?.FullName ?? simulation.RunDirectory + "-partition").FullName;
 
             var (labelField, summary) = Summarise(simulation, data);
@@ -47,11 +46,12 @@ public static class PartitionCommand
     }
 
     /// <summary>Histogram by the split's label field for a label split; otherwise by category when every record has one.</summary>
-    private static (string? Field, SplitSummary Summary) Summarise(SimulationConfig config, SimulationData data)
+    private static (string? Field, SplitSummary Summary) Summarise(RunConfig config, RunData data)
     {
-        foreach (string field in config.Split.Method == SplitMethods.DirichletLabel ? [config.Split.Field, "category"] : new[] { "category" })
+        bool labelSplit = SplitMethods.Configurable.Parse(config.Split.Method, "split.method") == SplitMethods.DirichletLabel;
+        foreach (string field in labelSplit ? [config.Split.Field, "category"] : new[] { "category" })
         {
-            var values = FederatedDataset.FieldValues(data.Records, field);
+            var values = RunData.FieldValues(data.Records, field);
             if (values.All(v => v is not null)) return (field, SplitSummary.Create(data.Split, values.Select(v => v!).ToList()));
         }
         return (null, SplitSummary.Create(data.Split));
@@ -70,7 +70,7 @@ public static class PartitionCommand
             "client", labelField is null ? "records" : $"records by {labelField}", categories, groups);
     }
 
-    private static void Print(SplitSummary summary, SimulationData data, string? labelField)
+    private static void Print(SplitSummary summary, RunData data, string? labelField)
     {
         var table = ResultConsole.Table()
             .Title($"{summary.Split.Method} split: {summary.ClientCount} clients, {summary.AssignedCount} records" +

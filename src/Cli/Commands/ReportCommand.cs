@@ -1,7 +1,7 @@
 using System.CommandLine;
 using FedLlm.Cli.Output;
 using FedLlm.Federation.Reporting;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Runs;
 
 namespace FedLlm.Cli.Commands;
 

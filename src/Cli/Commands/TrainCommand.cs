@@ -3,12 +3,18 @@ using System.Globalization;
 using FedLlm.Cli.Configuration;
 using FedLlm.Cli.Output;
 using FedLlm.Evaluation.Reporting;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Models;
 using FedLlm.Training.Runs;
 
 namespace FedLlm.Cli.Commands;
 
-/// <summary><c>fedllm train --config FILE [--key value | --set key=value]... [--on-bad-row skip|fail]</c>: fine-tuning on one machine.</summary>
+/// <summary>
+/// <c>fedllm train --config FILE [--key value | --set key=value]... [--on-bad-row skip|fail]</c>: fine-tuning of one
+/// party's data on one machine, with the same run config (and so the same split, tokenizer, LoRA and trainer) as that
+/// party's federated client. Federation keys (strategy, rounds, privacy, encryption, server, client) are not used.
+/// </summary>
 public static class TrainCommand
 {
     public const string LossPlotFileName = "loss.png";
@@ -17,35 +23,33 @@ public static class TrainCommand
     {
         var command = new Command("train",
             "Fine-tune a model on one dataset on this machine: LoRA or all parameters, SFT or DPO (YAML config; every key also a flag, e.g. --lora.rank 4)");
-        var config = new Option<FileInfo?>("--config", "-c") { Description = "YAML config (snake_case keys; see docs/training.md)" };
+        var config = new Option<FileInfo?>("--config", "-c") { Description = "The run's YAML config (see docs/configuration.md); a federated run's file works as it is" };
         var onBadRow = SimulateCommand.BadRowOption();
         command.Add(config);
         command.Add(onBadRow);
         var set = ConfigFlags.Enable(command);
         command.SetAction((parse, cancellation) =>
-            Task.FromResult(Run(ConfigLoader.Load<TrainConfig>(parse.GetValue(config)?.FullName, SimulateCommand.Overrides(parse, set, onBadRow)), cancellation)));
+            Task.FromResult(Run(RunConfigFile.Load(parse.GetValue(config)?.FullName, SimulateCommand.Overrides(parse, set, onBadRow)).Run, cancellation)));
         return command;
     }
 
-    private static int Run(TrainConfig config, CancellationToken cancellation)
+    private static int Run(RunConfig config, CancellationToken cancellation)
     {
-        var problems = config.Validate();
-        if (problems.Count > 0) throw new ArgumentException("invalid config: " + string.Join("; ", problems));
-
-        var data = TrainingData.Load(config);
-        foreach (var report in data.Reports) LoadReportOutput.Print(report);
-        using var model = PretrainedModel.Load(config.Model.Path!, ModelOptions.ParseDType(config.Model.Dtype));
-        var run = new TrainingRun(config, model, data);
+        config.ThrowIfInvalid(RunPurpose.Train);
+        var records = SimulateCommand.LoadRecords(config);
+        using var model = PretrainedModel.Load(config.Model.Path!, WeightDtypes.Names.Parse(config.Model.Dtype, "model.dtype"));
+        var (run, truncated, _) = LocalTraining.Prepare(config, model, records);
         string what = run.Adapters is { } adapters
             ? $"LoRA r={adapters.Config.Rank} on {string.Join(",", adapters.Config.TargetModules)} ({adapters.Layout.TotalLength:N0} parameters)"
             : $"all {model.Model.parameters().Sum(p => p.numel()):N0} parameters";
-        ConsoleOutput.Info($"{config.Method.ToUpperInvariant()} of {what}: {run.TrainCount} training and {run.HeldOutCount} held-out examples, " +
-                           $"{run.TotalSteps} steps" + (run.Truncated > 0 ? $" ({run.Truncated} examples cut to {config.Training.MaxSequenceLength} tokens)" : ""));
+        string method = config.MethodKind.ToString().ToUpperInvariant();
+        ConsoleOutput.Info($"{method} of {what}: {run.TrainCount} training and {run.HeldOutCount} held-out examples, " +
+                           $"{run.TotalSteps} steps" + (truncated > 0 ? $" ({truncated} examples cut to {config.Training.MaxSequenceLength} tokens)" : ""));
 
         var result = ConsoleOutput.WithProgress("Training", run.TotalSteps, progress => run.Run(new Observer(progress), cancellation));
 
-        string plot = Path.Combine(result.OutputDirectory, LossPlotFileName);
-        PlotWriter.Lines(plot, $"{config.Method.ToUpperInvariant()} loss", "step", "loss",
+        string plot = Path.Combine(config.RunDirectory, LossPlotFileName);
+        PlotWriter.Lines(plot, $"{method} loss", "step", "loss",
         [
             new PlotSeries("train", result.Steps.Select(s => (double)s.Step).ToList(), result.Steps.Select(s => s.Loss).ToList()),
             new PlotSeries("held-out", result.Evaluations.Select(e => (double)e.Step).ToList(), result.Evaluations.Select(e => e.HeldOutLoss).ToList()),

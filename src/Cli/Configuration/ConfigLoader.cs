@@ -18,27 +18,26 @@ public static class ConfigLoader
     private static readonly IDeserializer TreeDeserializer = new DeserializerBuilder().Build();
     private static readonly ISerializer TreeSerializer = new SerializerBuilder().Build();
 
-    /// <param name="ignoredSections">Top-level sections for other parties (e.g. server:, client:), accepted and skipped.</param>
-    public static T Load<T>(string? path, IEnumerable<string> overrides, params string[] ignoredSections) where T : new()
-    {
-        var tree = ReadTree(path, overrides, typeof(T), ignoredSections.ToDictionary(s => s, _ => (Type?)null));
-        foreach (string ignored in ignoredSections) tree.Remove(ignored);
-        return Deserialize<T>(tree, path);
-    }
+    /// <summary>A config of one type only (no party sections).</summary>
+    public static T Load<T>(string? path, IEnumerable<string> overrides) where T : new() =>
+        Deserialize<T>(ReadTree(path, overrides, typeof(T), null), path);
 
     /// <summary>
-    /// Reads a config whose top level mixes the run's keys with party-specific sections (e.g. <c>server:</c>):
-    /// the run keys become <typeparamref name="TRun"/>, the named section <typeparamref name="TSection"/>.
+    /// Reads a config whose top level mixes the run's keys with party-specific sections (<c>server:</c>, <c>client:</c>):
+    /// the run keys become <typeparamref name="TRun"/>, the sections their own types. Every key of every section is
+    /// checked, whichever command reads the file, so one file serves them all.
     /// </summary>
-    public static (TRun Run, TSection Section) LoadWithSection<TRun, TSection>(string? path, IEnumerable<string> overrides, string section, params string[] ignoredSections)
-        where TRun : new() where TSection : new()
+    public static (TRun Run, TFirst First, TSecond Second) LoadWithSections<TRun, TFirst, TSecond>(string? path, IEnumerable<string> overrides,
+        string first, string second)
+        where TRun : new() where TFirst : new() where TSecond : new()
     {
-        var sections = ignoredSections.ToDictionary(s => s, _ => (Type?)null);
-        sections[section] = typeof(TSection);
-        var tree = ReadTree(path, overrides, typeof(TRun), sections);
-        var sectionTree = tree.Remove(section, out object? value) ? value as Dictionary<object, object?> ?? [] : [];
-        foreach (string ignored in ignoredSections) tree.Remove(ignored);
-        return (Deserialize<TRun>(tree, path), Deserialize<TSection>(sectionTree, path is null ? null : $"{path} ({section})"));
+        var tree = ReadTree(path, overrides, typeof(TRun), new Dictionary<string, Type?> { [first] = typeof(TFirst), [second] = typeof(TSecond) });
+        Dictionary<object, object?> Take(string section) =>
+            tree.Remove(section, out object? value) ? value as Dictionary<object, object?> ?? [] : [];
+        var firstTree = Take(first);
+        var secondTree = Take(second);
+        return (Deserialize<TRun>(tree, path), Deserialize<TFirst>(firstTree, path is null ? null : $"{path} ({first})"),
+            Deserialize<TSecond>(secondTree, path is null ? null : $"{path} ({second})"));
     }
 
     /// <param name="sectionTypes">Top-level sections checked against their own type (null: skipped unchecked).</param>

@@ -1,3 +1,5 @@
+using FedLlm.Foundation.Configuration;
+
 namespace FedLlm.Data.Templates;
 
 /// <summary>Looks templates up by name.</summary>
@@ -9,7 +11,9 @@ public static class TemplateRegistry
     public const string Llama3 = "llama-3";
     public const string Plain = "plain";
 
-    public static IReadOnlyList<string> Names { get; } = [Alpaca, Vicuna, ChatMl, Llama3, Plain];
+    /// <summary>The template names (<c>data.template</c>), case-insensitive; "vicuna" and "llama3" are aliases.</summary>
+    public static readonly NamedValues<string> Names = new(
+        (Alpaca, Alpaca), (Vicuna, Vicuna), ("vicuna", Vicuna), (ChatMl, ChatMl), (Llama3, Llama3), ("llama3", Llama3), (Plain, Plain));
 
     /// <summary>
     /// The template called <paramref name="name"/> (case-insensitive; "vicuna" and "llama3" are accepted aliases).
@@ -19,15 +23,14 @@ public static class TemplateRegistry
     public static ChatTemplate Get(string name, string? endOfTurn = null, string? bos = null)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return name.Trim().ToLowerInvariant() switch
+        return Names.Parse(name, "data.template") switch
         {
             Alpaca => endOfTurn is null ? new AlpacaTemplate(bos: bos) : new AlpacaTemplate(endOfTurn, bos),
-            Vicuna or "vicuna" => endOfTurn is null ? new VicunaTemplate(bos: bos) : new VicunaTemplate(endOfTurn, bos),
+            Vicuna => endOfTurn is null ? new VicunaTemplate(bos: bos) : new VicunaTemplate(endOfTurn, bos),
             ChatMl => endOfTurn is null ? new ChatMlTemplate(bos: bos) : new ChatMlTemplate(endOfTurn, bos),
-            Llama3 or "llama3" => endOfTurn is null ? new Llama3Template(bos: bos) : new Llama3Template(endOfTurn, bos),
-            Plain => new PlainTemplate(endOfTurn ?? throw new ArgumentException(
+            Llama3 => endOfTurn is null ? new Llama3Template(bos: bos) : new Llama3Template(endOfTurn, bos),
+            _ => new PlainTemplate(endOfTurn ?? throw new ArgumentException(
                 "The 'plain' template needs the model's EOS string as its end-of-turn marker.", nameof(endOfTurn)), bos),
-            _ => throw new ArgumentException($"Unknown chat template '{name}'. Valid names: {string.Join(", ", Names)}.", nameof(name)),
         };
     }
 }

@@ -1,32 +1,37 @@
 using System.Diagnostics;
+using FedLlm.Federation.Client.Algorithms;
+using FedLlm.Federation.Configuration;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Privacy;
-using FedLlm.Foundation.Randomness;
 using FedLlm.Federation.Strategies;
+using FedLlm.Foundation.Randomness;
 using FedLlm.Models.Lora;
 using FedLlm.Privacy.Accounting;
 using FedLlm.Privacy.Mechanisms;
+using FedLlm.Training.Dpo;
+using FedLlm.Training.Optimization;
 using FedLlm.Training.Privacy;
+using FedLlm.Training.Runs;
 using FedLlm.Training.Sft;
 using static TorchSharp.torch;
 
 namespace FedLlm.Federation.Client;
 
 /// <summary>
-/// What a client does with a task, identical in simulation and deployment: load the server's weights into its
-/// adapters, train locally with the round's plan (FedProx term, SCAFFOLD correction), and answer with its new weights,
-/// its dataset size and, for SCAFFOLD, Δc_i. Its control variate c_i stays in its own <see cref="ClientStateStore"/>.
-/// With <paramref name="dpSgd"/> it trains with sample-level DP-SGD and keeps its RDP accountant in the same store; with a
-/// client-noise plan from the server it clips and noises its update itself (client-side DP-FedAvg).
+/// What a client does with a task, identical in simulation and deployment: load the task's weights into its adapters,
+/// train locally for the round (SFT, DP-SGD or DPO, with the plan's FedProx term and SCAFFOLD correction), and answer
+/// with its new weights, its dataset size and the algorithm's extras. Its own state (SCAFFOLD's c_i, its DP-SGD
+/// accountant) stays in its <see cref="ClientStateStore"/>; with a client-noise plan it clips and noises its update itself.
 /// </summary>
-public sealed class LocalClientTrainer(LoraAdapterSet adapters, LocalTrainingOptions options, ClientStateStore state, int padId, ulong runSeed,
-    LocalDpSgdPlan? dpSgd = null)
+public sealed class LocalClientTrainer(LoraAdapterSet adapters, RunConfig config, ClientStateStore state, int padId)
 {
-    public const string ScaffoldClientControlKey = "scaffold.c_i";
     public const string AccountantKey = "dp.accountant";
     public const string ClientNoisePurpose = "client-dp-noise";
 
+    private readonly LocalDpSgdPlan? _dpSgd = config.Privacy.ToDpSgdPlan(config);
     private readonly Dictionary<int, double> _calibratedNoise = [];
+    // The base is frozen, so each client's reference log-probabilities are computed once.
+    private readonly Dictionary<int, (double[] Chosen, double[] Rejected)> _dpoReference = [];
 
     /// <summary>A client's DP-SGD accountant as of the start of <paramref name="round"/> (fresh when it never trained).</summary>
     public static RdpAccountant AccountantOf(ClientStateStore store, int clientId, int round) =>
@@ -38,64 +43,64 @@ public sealed class LocalClientTrainer(LoraAdapterSet adapters, LocalTrainingOpt
     {
         if (data.Train.Count == 0) throw new InvalidOperationException($"client {data.ClientId} has no training data");
         var clock = Stopwatch.StartNew();
-        ulong seed = SeedDerivation.Derive(runSeed, "local-training", task.Round, task.ClientId) & 0x7FFFFFFFFFFFFFFFUL;
+        ulong seed = SeedDerivation.Derive(config.Seed, "local-training", task.Round, task.ClientId) & 0x7FFFFFFFFFFFFFFFUL;
         manual_seed(unchecked((long)seed)); // LoRA dropout draws from libtorch's global generator
 
         adapters.Load(task.Weights);
-        ScaffoldClient? scaffold = null;
-        if (task.Plan.ScaffoldControl is { } serverControl)
-        {
-            scaffold = ScaffoldClient.FromControl(state.Read(task.ClientId, ScaffoldClientControlKey, task.Round) ?? new float[serverControl.Length]);
-            scaffold.BeginRound(serverControl);
-        }
-
-        TrainingResult result;
-        ClientPrivacyReport? privacy = null;
-        var trainerOptions = options.ForRound(task.Plan.LearningRate, seed);
-        using (var hooks = new FederatedTrainingHooks(adapters.Layout, task.Weights, task.Plan.ProximalMu, scaffold?.Correction.ToArray()))
+        var options = config.Training.ForRound(task.Plan.LearningRate, seed);
+        LocalSession session;
+        IReadOnlyDictionary<string, float[]> extras;
+        float[] trained;
+        using (var algorithms = new RoundAlgorithms(task, state))
         {
             adapters.Training = true;
             try
             {
-                if (dpSgd is null)
-                {
-                    using var trainer = new SftTrainer(adapters.Model, adapters.Parameters.Select(p => p.Parameter).ToList(), trainerOptions, padId, hooks);
-                    result = trainer.Train(data.Train, cancellation: cancellation);
-                }
-                else
-                {
-                    (result, privacy) = TrainPrivately(task, data, trainerOptions, hooks, cancellation);
-                }
+                session = config.IsDpo ? TrainDpo(task, data, options, algorithms, cancellation)
+                    : _dpSgd is null ? TrainSft(data, options, algorithms, cancellation)
+                    : TrainPrivately(task, data, options, algorithms, cancellation);
             }
             finally { adapters.Training = false; }
-        }
-        float[] trained = adapters.Flatten();
-        if (task.Plan.ClientNoise is { } clientNoise) AddClientNoise(task, trained, clientNoise);
-
-        var extras = new Dictionary<string, float[]>();
-        if (scaffold is not null)
-        {
-            // Option II with K = the steps actually run (the paper's rule; see ScaffoldClient.Finish).
-            extras[ExchangeKeys.ScaffoldDeltaControl] = scaffold.Finish(trained, task.Weights, result.Steps, task.Plan.LearningRate);
-            state.Write(task.ClientId, ScaffoldClientControlKey, task.Round, scaffold.ClientControl);
+            trained = adapters.Flatten();
+            if (task.Plan.ClientNoise is { } clientNoise) AddClientNoise(task, trained, clientNoise);
+            extras = algorithms.Finish(trained, session.Steps);
         }
 
         var update = new ClientUpdate(task.ClientId, data.SampleCount, trained, extras);
-        var metrics = new ClientTrainingMetrics(result.MeanLoss, result.Steps, result.Steps * options.BatchSize * options.GradientAccumulationSteps,
-            result.History.Sum(h => h.Tokens), clock.Elapsed.TotalSeconds, privacy);
+        var metrics = new ClientTrainingMetrics(session.MeanLoss, session.Steps, session.Steps * options.ExamplesPerStep,
+            session.Tokens, clock.Elapsed.TotalSeconds, session.Privacy);
         return new ClientResult(update, metrics);
     }
 
-    private (TrainingResult, ClientPrivacyReport) TrainPrivately(ClientTask task, ClientData data, Training.Optimization.TrainerOptions trainerOptions,
-        FederatedTrainingHooks hooks, CancellationToken cancellation)
+    private sealed record LocalSession(int Steps, double MeanLoss, long Tokens, ClientPrivacyReport? Privacy = null);
+
+    private LocalSession TrainSft(ClientData data, TrainerOptions options, RoundAlgorithms algorithms, CancellationToken cancellation)
     {
-        var plan = dpSgd!;
+        using var trainer = new SftTrainer(adapters.Model, adapters.Parameters.Select(p => p.Parameter).ToList(), options, padId, algorithms);
+        var result = trainer.Train(data.Train.Sequences, cancellation: cancellation);
+        return new LocalSession(result.Steps, result.MeanLoss, result.History.Sum(h => h.Tokens));
+    }
+
+    /// <summary>DPO against the base with adapters off (the PEFT reference), with the same federated hooks as SFT.</summary>
+    private LocalSession TrainDpo(ClientTask task, ClientData data, TrainerOptions options, RoundAlgorithms algorithms, CancellationToken cancellation)
+    {
+        if (!_dpoReference.TryGetValue(task.ClientId, out var reference))
+            _dpoReference[task.ClientId] = reference = DpoScoring.ReferenceLogProbs(adapters, data.Train.Pairs, options.BatchSize, padId);
+        using var trainer = new DpoTrainer(adapters, options, padId, config.Dpo.Beta, algorithms);
+        var steps = trainer.Train(data.Train.Pairs, cancellation: cancellation, reference: reference);
+        return new LocalSession(steps.Count, steps.Average(s => s.Loss), steps.Sum(s => s.Tokens));
+    }
+
+    private LocalSession TrainPrivately(ClientTask task, ClientData data, TrainerOptions options, RoundAlgorithms algorithms, CancellationToken cancellation)
+    {
+        var plan = _dpSgd!;
+        var examples = data.Train.Sequences;
         var accountant = AccountantOf(state, task.ClientId, task.Round);
         if (!_calibratedNoise.TryGetValue(task.ClientId, out double sigma))
-            _calibratedNoise[task.ClientId] = sigma = plan.NoiseFor(data.Train.Count, trainerOptions.ExamplesPerStep);
+            _calibratedNoise[task.ClientId] = sigma = plan.NoiseFor(examples.Count, options.ExamplesPerStep);
         var dp = plan.Options with { NoiseMultiplier = sigma };
-        double q = dp.ResolveSampleRate(data.Train.Count, trainerOptions.ExamplesPerStep);
-        int steps = trainerOptions.ResolveSteps(data.Train.Count);
+        double q = dp.ResolveSampleRate(examples.Count, options.ExamplesPerStep);
+        int steps = options.ResolveSteps(examples.Count);
         if (plan.StopWhenExhausted && plan.TargetEpsilon is double budget)
         {
             var after = RdpAccountant.FromState(accountant.ExportState());
@@ -104,10 +109,11 @@ public sealed class LocalClientTrainer(LoraAdapterSet adapters, LocalTrainingOpt
             if (epsilonAfter > budget) throw new PrivacyBudgetExhaustedException(task.ClientId, epsilonAfter, budget);
         }
         TrainingResult result;
-        using (var trainer = new DpSgdTrainer(adapters, trainerOptions, dp, padId, hooks, accountant))
-            result = trainer.Train(data.Train, cancellation: cancellation);
+        using (var trainer = new DpSgdTrainer(adapters, options, dp, padId, algorithms, accountant))
+            result = trainer.Train(examples, cancellation: cancellation);
         state.Write(task.ClientId, AccountantKey, task.Round, AccountantVector.Encode(accountant));
-        return (result, new ClientPrivacyReport(accountant.GetEpsilon(plan.Delta), plan.Delta, sigma, q, accountant.TotalSteps));
+        var privacy = new ClientPrivacyReport(accountant.GetEpsilon(plan.Delta), plan.Delta, sigma, q, accountant.TotalSteps);
+        return new LocalSession(result.Steps, result.MeanLoss, result.History.Sum(h => h.Tokens), privacy);
     }
 
     /// <summary>Client-side DP-FedAvg: clip w_i − w to S and add N(0, (zS/√m)²) before the update leaves the client.</summary>
@@ -115,8 +121,17 @@ public sealed class LocalClientTrainer(LoraAdapterSet adapters, LocalTrainingOpt
     {
         var delta = new float[trained.Length];
         for (int j = 0; j < delta.Length; j++) delta[j] = trained[j] - task.Weights[j];
-        using var noise = new SeededGaussianSource(SeedDerivation.Derive(runSeed, ClientNoisePurpose, task.Round, task.ClientId));
-        DpFedAvg.PrivatizeLocally(delta, plan.ClipNorm, plan.NoiseMultiplier, plan.ClientsPerRound, noise);
+        IGaussianSource noise = config.Privacy.ReproducibleNoise
+            ? new SeededGaussianSource(SeedDerivation.Derive(config.Seed, ClientNoisePurpose, task.Round, task.ClientId))
+            : new CryptoGaussianSource();
+        try
+        {
+            DpFedAvg.PrivatizeLocally(delta, plan.ClipNorm, plan.NoiseMultiplier, plan.ClientsPerRound, noise);
+        }
+        finally
+        {
+            (noise as IDisposable)?.Dispose();
+        }
         for (int j = 0; j < delta.Length; j++) trained[j] = task.Weights[j] + delta[j];
     }
 }

@@ -1,7 +1,7 @@
 using FedLlm.Data.Demo;
 using FedLlm.Data.Model;
 using FedLlm.Data.Templates;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Runs;
 using FedLlm.Models;
 using FedLlm.Models.Llama;
 using FedLlm.Models.Presets;
@@ -32,7 +32,7 @@ public static class DemoBaseModel
             // Often enough that "user" becomes one token and " assistant" (not the template's "assistant") too: shorter sequences.
             .Concat(Enumerable.Repeat("user assistant", 500));
 
-    public static string Ensure(string cacheDirectory, ISimulationObserver? observer)
+    public static string Ensure(string cacheDirectory, IRunObserver? observer)
     {
         string directory = Path.Combine(cacheDirectory, Version);
         if (File.Exists(Path.Combine(directory, CompleteMarker))) return directory;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Pruning;
 using FedLlm.Federation.Strategies;
@@ -7,15 +8,18 @@ using FedLlm.Encryption.Homomorphic;
 namespace FedLlm.Federation.Encryption;
 
 /// <summary>
-/// The server's half of encrypted FedAvg: it checks each uploaded ciphertext against the public parameters and the
-/// round's expected length, then sums them with integer sample-count weights (<see cref="SampleCountWeights"/>) in an
-/// <see cref="HeAggregator"/>. It holds only public values: the HE parameters and the pruning plan (whose only use here
-/// is the upload length). The clients divide by Σ w_i when they decrypt, so the result is the weighted mean delta.
+/// The server's half of encrypted aggregation: it checks each uploaded ciphertext against the public parameters and the
+/// round's expected length, then sums them in an <see cref="HeAggregator"/> with the strategy's weights: integer sample
+/// counts (<see cref="SampleCountWeights"/>) for FedAvg's weighted mean, 1 for an unweighted mean. It holds only public
+/// values: the HE parameters and the pruning plan (whose only use here is the upload length). The members divide by the
+/// mean's denominator when they decrypt and run the strategy's server step on the result.
 /// </summary>
 public sealed class EncryptedFedAvgAggregator : IOpaqueUpdateAggregator
 {
     private readonly HeParameters _parameters;
     private readonly PruningPlan _pruning;
+    // The ciphertext parsed while checking an upload, reused by the aggregation: each upload is parsed once.
+    private readonly ConditionalWeakTable<ClientUpdate, EncryptedVector> _parsed = [];
 
     public EncryptedFedAvgAggregator(HeParameters parameters, PruningPlan pruning)
     {
@@ -25,13 +29,12 @@ public sealed class EncryptedFedAvgAggregator : IOpaqueUpdateAggregator
         _pruning = pruning;
     }
 
-    /// <summary>
-    /// FedAvg only: its server step is a weighted mean, which is linear and so can run on ciphertexts. Adaptive server
-    /// optimisers (FedAdam/Yogi/Adagrad) need the plaintext Δ for their moments; SCAFFOLD also averages control variates.
-    /// </summary>
-    public IReadOnlyList<string> SupportedAlgorithms { get; } = [StrategyNames.FedAvg];
-
-    public string? Validate(int round, ClientUpdate update) => Check(round, update, out _);
+    public string? Validate(int round, ClientUpdate update)
+    {
+        string? problem = Check(round, update, out var parsed);
+        if (parsed is not null) _parsed.AddOrUpdate(update, parsed);
+        return problem;
+    }
 
     /// <summary>Validates an upload and hands back the parsed ciphertext, so aggregation parses each upload once.</summary>
     private string? Check(int round, ClientUpdate update, out EncryptedVector? parsed)
@@ -64,17 +67,21 @@ public sealed class EncryptedFedAvgAggregator : IOpaqueUpdateAggregator
         return null;
     }
 
-    public byte[] Aggregate(int round, IReadOnlyList<ClientUpdate> updates)
+    public byte[] Aggregate(int round, IReadOnlyList<ClientUpdate> updates, MeanRule mean)
     {
         ArgumentNullException.ThrowIfNull(updates);
+        ArgumentNullException.ThrowIfNull(mean);
         if (updates.Count == 0) throw new ArgumentException("cannot aggregate a round without updates", nameof(updates));
         var ciphertexts = new EncryptedVector[updates.Count];
         for (int i = 0; i < updates.Count; i++)
         {
-            if (Check(round, updates[i], out var parsed) is { } problem) throw new ArgumentException(problem, nameof(updates));
-            ciphertexts[i] = parsed!;
+            if (_parsed.TryGetValue(updates[i], out var checkedBefore)) ciphertexts[i] = checkedBefore;
+            else if (Check(round, updates[i], out var parsed) is { } problem) throw new ArgumentException(problem, nameof(updates));
+            else ciphertexts[i] = parsed!;
         }
-        long[] weights = SampleCountWeights.For([.. updates.Select(u => u.SampleCount)], _parameters.MaxWeight);
+        long[] weights = mean.Weighting == DeltaWeighting.BySampleCount && mean.FixedDenominator is null
+            ? SampleCountWeights.For([.. updates.Select(u => u.SampleCount)], _parameters.MaxWeight)
+            : [.. updates.Select(_ => 1L)];
         var aggregator = new HeAggregator(_parameters);
         for (int i = 0; i < updates.Count; i++) aggregator.Add(ciphertexts[i], weights[i]);
         return aggregator.Result().ToBytes();

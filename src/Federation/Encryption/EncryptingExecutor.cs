@@ -5,22 +5,19 @@ namespace FedLlm.Federation.Encryption;
 
 /// <summary>
 /// Client side of a simulated encrypted run: the server's task carries no plaintext weights, so each client starts
-/// from its own copy of the global (<see cref="ClientGlobal"/>; identical for every client because all apply the same
-/// aggregates, so the simulation keeps one), trains through the inner executor, and answers with only the ciphertext.
+/// from the members' global (identical for every member because all apply the same aggregates), trains through the
+/// inner executor, and answers with only the ciphertext.
 /// </summary>
-public sealed class EncryptingExecutor(IClientExecutor inner, EncryptedUpdateClient client, float[] initialGlobal) : IClientExecutor
+public sealed class EncryptingExecutor(IClientExecutor inner, EncryptedUpdateClient client, Func<float[]> membersGlobal) : IClientExecutor
 {
-    /// <summary>The clients' plaintext global (never handed to a server-side object).</summary>
-    public float[] ClientGlobal { get; set; } = initialGlobal;
-
     public async Task<ClientResult> ExecuteAsync(ClientTask task, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(task);
-        float[] start = ClientGlobal;
+        float[] start = membersGlobal();
         ClientResult result = await inner.ExecuteAsync(task with { Weights = start }, cancellation).ConfigureAwait(false);
         if (result.Update.Extras.Count != 0)
         {
-            throw new InvalidOperationException($"client {task.ClientId} produced algorithm extras ({string.Join(", ", result.Update.Extras.Keys)}), which encrypted FedAvg cannot carry");
+            throw new InvalidOperationException($"client {task.ClientId} produced algorithm extras ({string.Join(", ", result.Update.Extras.Keys)}), which encrypted aggregation cannot carry");
         }
         byte[] payload = client.EncryptUpdate(task.ClientId, task.Round, start, result.Update.Weights);
         return result with { Update = new ClientUpdate(result.Update.ClientId, result.Update.SampleCount, []) { EncryptedPayload = payload } };

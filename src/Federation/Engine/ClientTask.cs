@@ -14,7 +14,17 @@ public sealed record ClientTrainingMetrics(double TrainLoss, int Steps, int Exam
 public sealed record ClientPrivacyReport(double Epsilon, double Delta, double NoiseMultiplier, double SampleRate, long TotalSteps);
 
 /// <summary>A client's answer to a <see cref="ClientTask"/>.</summary>
-public sealed record ClientResult(ClientUpdate Update, ClientTrainingMetrics Metrics);
+public sealed record ClientResult(ClientUpdate Update, ClientTrainingMetrics Metrics)
+{
+    /// <summary>
+    /// Set by a transport that already ran the engine's <see cref="RoundEngine.Check"/> on arrival (so it could tell the
+    /// client why it was refused): the engine then uses this verdict instead of checking the update a second time.
+    /// </summary>
+    public UpdateVerdict? Verdict { get; init; }
+}
+
+/// <summary>The outcome of checking one update: null <see cref="Problem"/> means accepted.</summary>
+public sealed record UpdateVerdict(string? Problem);
 
 /// <summary>
 /// Carries tasks to clients and results back. The in-process simulation trains clients directly; a network deployment

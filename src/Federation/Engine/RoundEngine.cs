@@ -4,16 +4,37 @@ using FedLlm.Federation.Strategies;
 namespace FedLlm.Federation.Engine;
 
 /// <summary>
-/// Runs federated rounds: sample clients, plan, dispatch through an <see cref="IClientExecutor"/>, validate each update,
-/// aggregate with the strategy. Shared by the simulation and the network server; it never knows which transport is used.
+/// Runs federated rounds: sample clients, plan, dispatch through an <see cref="IClientExecutor"/>, check each update
+/// once, aggregate with the strategy (or, under encryption, sum ciphertexts with the strategy's weights). Shared by the
+/// simulation and the network server; it never knows which transport is used.
 /// </summary>
-public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clientIds, ulong runSeed, double? maxUpdateNorm = null)
+public sealed class RoundEngine
 {
-    private UpdateValidator? _validator;
+    private readonly ServerStrategy _strategy;
+    private readonly IReadOnlyList<int> _clientIds;
+    private readonly int _federationSize;
+    private readonly ulong _runSeed;
+    private readonly UpdateValidator? _validator;
 
-    public ServerStrategy Strategy => strategy;
+    /// <param name="clientIds">The members that may be sampled (revoked members are left out).</param>
+    /// <param name="federationSize">N, every client of the federation (SCAFFOLD divides by it); at least the member count.</param>
+    /// <param name="parameterCount">The adapter's length; every plaintext update must have it.</param>
+    public RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clientIds, int federationSize, ulong runSeed, int parameterCount,
+        double? maxUpdateNorm = null, IOpaqueUpdateAggregator? opaqueAggregator = null)
+    {
+        _strategy = strategy ?? throw new ArgumentNullException(nameof(strategy));
+        _clientIds = clientIds ?? throw new ArgumentNullException(nameof(clientIds));
+        _federationSize = Math.Max(federationSize, clientIds.Count);
+        _runSeed = runSeed;
+        OpaqueAggregator = opaqueAggregator;
+        if (opaqueAggregator is not null && strategy.Capabilities.WhyNotEncrypted is { } why)
+            throw new InvalidOperationException($"'{strategy.Name}' cannot aggregate opaque (encrypted) updates: {why}");
+        if (opaqueAggregator is null) _validator = UpdateValidator.For(strategy, parameterCount, maxUpdateNorm);
+    }
 
-    public IReadOnlyList<int> ClientIds => clientIds;
+    public ServerStrategy Strategy => _strategy;
+
+    public IReadOnlyList<int> ClientIds => _clientIds;
 
     /// <summary>Vectors of clients that train alone (the local-only baseline), read and written by the caller's store.</summary>
     public Func<int, float[]?>? LocalWeightsOf { get; init; }
@@ -21,19 +42,23 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
     /// <summary>Minimum accepted results for a round to aggregate; below it the global stays unchanged.</summary>
     public int MinimumClients { get; init; } = 1;
 
+    /// <summary>Set to aggregate opaque payloads (ciphertexts): the strategy still samples and plans, members run its step.</summary>
+    public IOpaqueUpdateAggregator? OpaqueAggregator { get; }
+
     /// <summary>
-    /// Set to aggregate opaque payloads (e.g. ciphertexts) instead of plaintext weights: the aggregator validates and
-    /// sums them, the strategy still samples and plans, and the outcome carries the aggregate while its global is unchanged.
+    /// The one check of an update: null when it may be aggregated, otherwise why not. A network transport calls it as
+    /// the update arrives (so the client hears the reason) and hands the verdict to the engine with the result.
     /// </summary>
-    public IOpaqueUpdateAggregator? OpaqueAggregator { get; init; }
+    public string? Check(ClientTask task, ClientUpdate update) =>
+        update.ClientId != task.ClientId ? $"answered as client {update.ClientId}"
+        : OpaqueAggregator is { } opaque ? opaque.Validate(task.Round, update)
+        : _validator!.Validate(update, task.Weights);
 
     public async Task<RoundOutcome> RunRoundAsync(int round, float[] global, IClientExecutor executor, CancellationToken cancellation = default)
     {
         var clock = Stopwatch.StartNew();
-        if (OpaqueAggregator is { } opaqueCheck && !opaqueCheck.SupportedAlgorithms.Contains(strategy.Name))
-            throw new InvalidOperationException($"'{strategy.Name}' cannot aggregate opaque (encrypted) updates; supported: {string.Join(", ", opaqueCheck.SupportedAlgorithms)}");
-        var sampled = strategy.SampleClients(round, clientIds, runSeed);
-        var plan = strategy.PlanRound(round, global);
+        var sampled = _strategy.SampleClients(round, _clientIds, _runSeed);
+        var plan = _strategy.PlanRound(round, global);
         long planBytes = plan.Vectors.Values.Sum(v => (long)v.Length * sizeof(float));
 
         var accepted = new List<ClientResult>();
@@ -41,14 +66,15 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
         long bytesDown = 0, bytesUp = 0;
         // All sampled clients work at once (over a network they run in parallel); results are then taken in sampled
         // order, so aggregation is the same whatever order they finish in.
-        var dispatched = new List<(int ClientId, float[] Start, Task<ClientResult> Work)>();
+        var dispatched = new List<(ClientTask Task, Task<ClientResult> Work)>();
         foreach (int clientId in sampled)
         {
-            float[] start = strategy.IsLocalOnly ? LocalWeightsOf?.Invoke(clientId) ?? global : global;
+            float[] start = _strategy.IsLocalOnly ? LocalWeightsOf?.Invoke(clientId) ?? global : global;
             bytesDown += (long)start.Length * sizeof(float) + planBytes;
-            dispatched.Add((clientId, start, Dispatch(executor, new ClientTask(round, clientId, start, plan), cancellation)));
+            var task = new ClientTask(round, clientId, start, plan);
+            dispatched.Add((task, Dispatch(executor, task, cancellation)));
         }
-        foreach (var (clientId, start, work) in dispatched)
+        foreach (var (task, work) in dispatched)
         {
             ClientResult result;
             try
@@ -57,35 +83,37 @@ public sealed class RoundEngine(ServerStrategy strategy, IReadOnlyList<int> clie
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellation.IsCancellationRequested)
             {
-                rejected.Add(new RejectedClient(clientId, $"client failed: {e.Message}"));
+                rejected.Add(new RejectedClient(task.ClientId, $"client failed: {e.Message}"));
                 continue;
             }
             bytesUp += ((long)result.Update.Weights.Length + result.Update.Extras.Values.Sum(v => (long)v.Length)) * sizeof(float)
                 + (result.Update.EncryptedPayload?.LongLength ?? 0);
-            if (result.Update.ClientId != clientId)
-            {
-                rejected.Add(new RejectedClient(clientId, $"answered as client {result.Update.ClientId}"));
-                continue;
-            }
-            string? problem = OpaqueAggregator is { } opaque
-                ? opaque.Validate(round, result.Update)
-                : (_validator ??= UpdateValidator.For(strategy, global.Length, maxUpdateNorm)).Validate(result.Update, start);
-            if (problem is not null) rejected.Add(new RejectedClient(clientId, problem));
+            string? problem = result.Verdict is { } verdict ? verdict.Problem : Check(task, result.Update);
+            if (problem is not null) rejected.Add(new RejectedClient(task.ClientId, problem));
             else accepted.Add(result);
         }
 
         float[] next = global;
         byte[]? aggregatePayload = null;
-        if (!strategy.IsLocalOnly && accepted.Count >= Math.Max(1, MinimumClients))
+        bool aggregated = !_strategy.IsLocalOnly && accepted.Count >= Math.Max(1, MinimumClients);
+        if (aggregated)
         {
             var updates = accepted.Select(r => r.Update).ToList();
-            if (OpaqueAggregator is { } opaque) aggregatePayload = opaque.Aggregate(round, updates);
-            else next = strategy.Aggregate(round, global, updates, clientIds.Count);
+            if (OpaqueAggregator is { } opaque)
+            {
+                aggregatePayload = opaque.Aggregate(round, updates, _strategy.Capabilities.Mean!);
+                _strategy.RoundAggregated(round);
+            }
+            else
+            {
+                next = _strategy.Aggregate(round, global, updates, _federationSize);
+            }
         }
 
         return new RoundOutcome(round, next, sampled, accepted, rejected, AggregationMath.Distance(global, next), bytesDown, bytesUp, clock.Elapsed.TotalSeconds)
         {
             AggregatePayload = aggregatePayload,
+            Aggregated = aggregated,
         };
     }
 

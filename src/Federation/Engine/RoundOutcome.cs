@@ -17,4 +17,7 @@ public sealed record RoundOutcome(
 {
     /// <summary>With an <see cref="IOpaqueUpdateAggregator"/>: the aggregate to broadcast (null when the round did not aggregate); <see cref="Global"/> is then unchanged.</summary>
     public byte[]? AggregatePayload { get; init; }
+
+    /// <summary>False when too few results arrived (below min_clients) or nothing is aggregated (local-only): the global is unchanged.</summary>
+    public bool Aggregated { get; init; }
 }

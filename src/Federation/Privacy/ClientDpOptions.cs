@@ -33,8 +33,11 @@ public sealed record ClientDpOptions
     /// <summary>Stop the run before a round that would push ε above this budget; null = never stop.</summary>
     public double? EpsilonBudget { get; init; }
 
-    /// <summary>Draw noise from the OS CSPRNG instead of a stream seeded from the run seed (reproducible runs, resumable bit-for-bit).</summary>
-    public bool SecureNoise { get; init; }
+    /// <summary>
+    /// Seed the noise from the run seed instead of the OS CSPRNG, so runs repeat bit for bit. Anyone who knows the seed
+    /// can regenerate and subtract it, so ε then protects nothing: tests only.
+    /// </summary>
+    public bool ReproducibleNoise { get; init; }
 
     public double SampleRate => Math.Min(1.0, (double)ClientsPerRound / TotalClients);
 }

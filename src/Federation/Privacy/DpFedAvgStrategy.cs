@@ -32,15 +32,19 @@ public sealed class DpFedAvgStrategy : ServerStrategy
         : base((inner ?? throw new ArgumentNullException(nameof(inner))).Options)
     {
         ArgumentNullException.ThrowIfNull(privacy);
-        if (inner.IsLocalOnly || inner.IsCentral || inner.RequiredUpdateExtras.Count > 0 || inner is DpFedAvgStrategy)
-            throw new ArgumentException($"client-level DP cannot wrap '{inner.Name}': it needs a strategy that aggregates weight updates only " +
-                "(not the local-only or central baselines, and not SCAFFOLD, whose control variates would leak unprivatised)");
+        string? why = inner is DpFedAvgStrategy ? "it is already wrapped" : inner.Capabilities.WhyNotClientDp;
+        if (why is not null) throw new ArgumentException($"client-level DP cannot wrap '{inner.Name}': {why}");
         if (privacy.ClientsPerRound <= 0 || privacy.TotalClients < privacy.ClientsPerRound)
             throw new ArgumentException($"client-level DP needs 0 < clients per round ({privacy.ClientsPerRound}) <= total clients ({privacy.TotalClients})");
         if (privacy.ClientSideNoise && privacy.AdaptiveQuantile is not null)
             throw new ArgumentException("client-side noise works with fixed clipping only (the clients would need the noisy clip norm first)");
         DpSgd.NoiseStd(privacy.NoiseMultiplier, privacy.ClipNorm); // validates z and S
         _inner = inner;
+        // The wrapped step sees one mean; with client-side noise its denominator is the fixed m the noise was scaled for.
+        Capabilities = inner.Capabilities with
+        {
+            Mean = new MeanRule(DeltaWeighting.Unweighted, privacy.ClientSideNoise ? privacy.ClientsPerRound : null),
+        };
         Privacy = privacy;
         _runSeed = runSeed;
         _clipNorm = privacy.ClipNorm;
@@ -48,6 +52,8 @@ public sealed class DpFedAvgStrategy : ServerStrategy
     }
 
     public override string Name => _inner.Name + "+client-dp";
+
+    public override StrategyCapabilities Capabilities { get; }
 
     public ClientDpOptions Privacy { get; }
 
@@ -95,9 +101,9 @@ public sealed class DpFedAvgStrategy : ServerStrategy
         }).ToList();
 
         float[] mean;
-        IGaussianSource noise = Privacy.SecureNoise
-            ? new CryptoGaussianSource()
-            : new SeededGaussianSource(SeedDerivation.Derive(_runSeed, NoisePurpose, round));
+        IGaussianSource noise = Privacy.ReproducibleNoise
+            ? new SeededGaussianSource(SeedDerivation.Derive(_runSeed, NoisePurpose, round))
+            : new CryptoGaussianSource();
         try
         {
             if (Privacy.ClientSideNoise)
@@ -111,13 +117,14 @@ public sealed class DpFedAvgStrategy : ServerStrategy
         {
             (noise as IDisposable)?.Dispose();
         }
-        _accountant.Record(Privacy.NoiseMultiplier, Privacy.SampleRate, 1);
-
-        var privateWeights = new float[global.Length];
-        for (int j = 0; j < privateWeights.Length; j++) privateWeights[j] = global[j] + mean[j];
-        // The wrapped strategy sees one update: the private mean. Anything it computes from it is post-processing.
-        return _inner.Aggregate(round, global, [new ClientUpdate(updates[0].ClientId, 1, privateWeights)], totalClients);
+        // The wrapped strategy's step sees only the private mean; anything it computes from it is post-processing.
+        return Step(round, global, Array.ConvertAll(mean, v => (double)v));
     }
+
+    public override float[] Step(int round, ReadOnlySpan<float> global, ReadOnlySpan<double> meanDelta) => _inner.Step(round, global, meanDelta);
+
+    /// <summary>One round = one sampled Gaussian step, whether the server noised plaintext or summed ciphertexts the clients noised.</summary>
+    public override void RoundAggregated(int round) => _accountant.Record(Privacy.NoiseMultiplier, Privacy.SampleRate, 1);
 
     protected override void WriteState(BinaryWriter writer)
     {

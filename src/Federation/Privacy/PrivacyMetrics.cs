@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using FedLlm.Federation.Client;
+using FedLlm.Federation.Configuration;
 using FedLlm.Federation.Engine;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Runs;
 using FedLlm.Federation.Strategies;
 
 namespace FedLlm.Federation.Privacy;
@@ -19,16 +19,20 @@ public sealed class PrivacyMetrics
     private readonly DpFedAvgStrategy? _clientDp;
     private readonly Dictionary<int, double> _clientEpsilon = [];
 
-    /// <param name="state">Read on resume to restore every client's ε as of <paramref name="firstRound"/>.</param>
-    public PrivacyMetrics(string mode, double delta, ServerStrategy strategy, ClientStateStore state, IEnumerable<int> clientIds, int firstRound)
+    /// <param name="earlierRounds">
+    /// The round lines already in the run's metrics (on resume): every client's latest reported ε is restored from them,
+    /// so the server needs no access to the clients' accountants, which live (and are checkpointed) on the clients.
+    /// </param>
+    public PrivacyMetrics(PrivacySection privacy, ServerStrategy strategy, IEnumerable<JsonObject> earlierRounds)
     {
-        _mode = mode;
-        _delta = delta;
+        _mode = PrivacySection.Modes.NameOf(privacy.ModeKind);
+        _delta = privacy.Delta;
         _clientDp = strategy as DpFedAvgStrategy;
-        if (_clientDp is null && firstRound > 0)
-            foreach (int id in clientIds)
-                if (state.Read(id, LocalClientTrainer.AccountantKey, firstRound) is { } saved)
-                    _clientEpsilon[id] = AccountantVector.Decode(saved, $"client {id} accountant").GetEpsilon(delta);
+        if (_clientDp is not null) return;
+        foreach (var round in earlierRounds)
+            foreach (var (id, report) in round["client_privacy"] as JsonObject ?? [])
+                if (report?["epsilon"] is JsonValue epsilon)
+                    _clientEpsilon[int.Parse(id, CultureInfo.InvariantCulture)] = epsilon.GetValue<double>();
     }
 
     /// <summary>client_dp: ε of the run so far; dp_sgd: the largest client ε so far.</summary>
@@ -96,7 +100,7 @@ public sealed class PrivacyMetrics
         if (!File.Exists(metrics) || !File.Exists(Path.Combine(runDirectory, "config.json")))
             throw new FileNotFoundException($"{metrics}: privacy.compare_with must name a finished run folder", metrics);
         var run = new RunDirectory(runDirectory);
-        bool localOnly = SimulationConfigJson.FromJson(File.ReadAllText(run.ConfigFile)).Strategy.Algorithm == StrategyNames.Local;
+        bool localOnly = RunConfigJson.Read(run.ConfigFile).StrategyKind.Capabilities.Baseline == BaselineKind.LocalOnly;
         string ownModel = localOnly ? RunMetrics.LocalOnlyModel : RunMetrics.GlobalModel;
         return run.ReadMetrics()
             .LastOrDefault(m => m["type"]?.GetValue<string>() == RunMetrics.EvaluationType && RunMetrics.ModelOf(m) == ownModel)?["mean_held_out_loss"] is JsonValue v

@@ -1,3 +1,5 @@
+using FedLlm.Foundation.Configuration;
+
 namespace FedLlm.Federation.Pruning;
 
 /// <summary>How a client's update is thinned before it is encrypted and uploaded.</summary>
@@ -19,20 +21,9 @@ public enum PruningMode
     SharedMask,
 }
 
+/// <summary>The config spelling of <see cref="PruningMode"/> (<c>encryption.pruning</c>).</summary>
 public static class PruningModes
 {
-    public const string None = "none";
-    public const string PerTensor = "per_tensor";
-    public const string SharedMask = "shared_mask";
-
-    public static IReadOnlyList<string> All { get; } = [None, PerTensor, SharedMask];
-
-    /// <summary>The mode named by a config value (case-insensitive), or null when the name is unknown.</summary>
-    public static PruningMode? Parse(string? name) => name?.Trim().ToLowerInvariant() switch
-    {
-        None => PruningMode.None,
-        PerTensor => PruningMode.PerTensor,
-        SharedMask => PruningMode.SharedMask,
-        _ => null,
-    };
+    public static readonly NamedValues<PruningMode> Names = new(
+        ("none", PruningMode.None), ("per_tensor", PruningMode.PerTensor), ("shared_mask", PruningMode.SharedMask));
 }

@@ -5,7 +5,7 @@ namespace FedLlm.Federation.Pruning;
 /// <summary>
 /// What every party needs to know about a run's pruning: the mode, the schedule, the adapter layout and the run seed.
 /// The server uses only <see cref="UploadLength"/> (public information) to check ciphertext lengths; clients use
-/// <see cref="PrepareUpload"/> before encrypting and <see cref="ApplyMean"/> after decrypting.
+/// <see cref="PrepareUpload"/> before encrypting and <see cref="ExpandMean"/> after decrypting.
 /// </summary>
 public sealed class PruningPlan
 {
@@ -67,16 +67,16 @@ public sealed class PruningPlan
         }
     }
 
-    /// <summary>global += mean, where <paramref name="mean"/> has <see cref="UploadLength"/> values (scattered by the mask if any).</summary>
-    public void ApplyMean(int round, ReadOnlySpan<float> mean, Span<float> global)
+    /// <summary>
+    /// The full-length mean delta from the decrypted <paramref name="mean"/> of <see cref="UploadLength"/> values: scattered
+    /// by the round's shared mask (pruned entries 0), or as it is.
+    /// </summary>
+    public double[] ExpandMean(int round, ReadOnlySpan<float> mean)
     {
-        MagnitudePruner.CheckLength(global.Length, Layout);
-        if (MaskFor(round) is { } mask)
-        {
-            mask.ScatterAdd(mean, global);
-            return;
-        }
-        if (mean.Length != global.Length) throw new ArgumentException($"{mean.Length} mean values for {global.Length} parameters", nameof(mean));
-        for (int j = 0; j < global.Length; j++) global[j] += mean[j];
+        var full = new float[ParameterCount];
+        if (MaskFor(round) is { } mask) mask.ScatterAdd(mean, full);
+        else if (mean.Length != full.Length) throw new ArgumentException($"{mean.Length} mean values for {full.Length} parameters", nameof(mean));
+        else mean.CopyTo(full);
+        return Array.ConvertAll(full, v => (double)v);
     }
 }

@@ -2,15 +2,18 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using FedLlm.Evaluation.Reporting;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Client;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Federation.Splits;
 
 namespace FedLlm.Federation.Reporting;
 
 /// <summary>
-/// <c>report.md</c> of a run folder, built only from its files (config.json, split.json, metrics.jsonl), so
-/// <c>fedllm report RUN_DIR</c> can regenerate it at any time: the config in brief, a summary, per-client held-out
-/// scores of every evaluated model (base, local-only, global) and PNG curves next to it.
+/// <c>report.md</c> of a run folder, built only from its files (config.json, split.json or members.json, metrics.jsonl),
+/// so <c>fedllm report RUN_DIR</c> can regenerate it at any time: who the privacy guarantee protects, the config in
+/// brief, the federation's members, a summary, per-client held-out scores of every evaluated model (base, local-only,
+/// global) and PNG curves next to it. A deployed run has no split: its report shows the members that joined.
 /// </summary>
 public static class RunReport
 {
@@ -26,28 +29,33 @@ public static class RunReport
     public static string Write(RunDirectory run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        if (!File.Exists(run.ConfigFile)) throw new FileNotFoundException($"{run.Path}: not a run folder (config.json missing)", run.ConfigFile);
-        var config = SimulationConfigJson.FromJson(File.ReadAllText(run.ConfigFile));
+        var config = RunConfigJson.Read(run.ConfigFile);
         ClientSplit? split = File.Exists(run.SplitFile) ? ClientSplit.Load(run.SplitFile) : null;
+        var members = ReadMembers(run);
         var metrics = run.ReadMetrics().ToList();
         var rounds = metrics.Where(m => Type(m) == RunMetrics.RoundType).ToList();
         var evaluations = metrics.Where(m => Type(m) == RunMetrics.EvaluationType).ToList();
 
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"# Run report: {config.Name}\n\n");
+        if (config.Privacy.Enabled)
+            text.Append(CultureInfo.InvariantCulture, $"**Privacy:** {config.Privacy.ProtectionStatement(config.Encryption.Enabled)}\n\n");
+        int clientCount = split?.ClientCount ?? members.Count;
         text.Append(CultureInfo.InvariantCulture,
-            $"Algorithm **{config.Strategy.Algorithm}**, {split?.ClientCount.ToString(CultureInfo.InvariantCulture) ?? "?"} clients, " +
-            $"{rounds.Count} of {config.Rounds} rounds completed. Built from `metrics.jsonl`; regenerate with `fedllm report {run.Path}`.\n\n");
+            $"{config.MethodKind.ToString().ToUpperInvariant()} with **{config.Strategy.Algorithm}**, {(clientCount > 0 ? clientCount.ToString(CultureInfo.InvariantCulture) : "?")} clients, " +
+            $"{rounds.Count} of {config.Rounds} rounds completed ({rounds.Count(r => r["failed"] is not null)} failed). " +
+            $"Built from `metrics.jsonl`; regenerate with `fedllm report {run.Path}`.\n\n");
         WriteConfig(text, config, split);
+        WriteMembers(text, members, split is not null);
         WriteSummary(text, rounds, evaluations);
-        WriteClientTable(text, evaluations, split);
+        WriteClientTable(text, evaluations, split, members);
         WritePrivacy(text, metrics.LastOrDefault(m => Type(m) == PrivacyType));
         WriteCurves(text, run, rounds, evaluations);
         File.WriteAllText(run.ReportFile, text.ToString());
         return run.ReportFile;
     }
 
-    private static void WriteConfig(StringBuilder text, SimulationConfig c, ClientSplit? split)
+    private static void WriteConfig(StringBuilder text, RunConfig c, ClientSplit? split)
     {
         string splitText = c.Split.Method switch
         {
@@ -66,17 +74,44 @@ public static class RunReport
         string test = c.Data.TestPath is not null ? $"`{c.Data.TestPath}`" : c.Data.TestFraction > 0 ? $"{F(c.Data.TestFraction)} of the pooled records" : "none";
         text.Append("## Configuration\n\n| setting | value |\n|---|---|\n");
         Row(text, "model", c.Model.Path is not null ? $"`{c.Model.Path}`" : $"random `{c.Model.Preset}` preset");
-        Row(text, "data", (c.Data.Path is not null ? $"`{c.Data.Path}`" : $"built-in demo tasks ({c.Data.DemoRecords} records)") + $", template `{c.Data.Template}`");
-        Row(text, "split", splitText);
-        Row(text, "held-out fraction per client", F(c.Data.HeldOutFraction));
-        Row(text, "global test set", test);
+        if (split is not null)
+        {
+            // A deployed server holds no data: its data keys describe nothing, so only a simulation shows them.
+            Row(text, "data", (c.Data.Path is not null ? $"`{c.Data.Path}`" : $"built-in demo tasks ({c.Data.DemoRecords} records)") + $", template `{c.Data.Template}`");
+            Row(text, "split", splitText);
+            Row(text, "held-out fraction per client", F(c.Data.HeldOutFraction));
+            Row(text, "global test set", test);
+        }
+        Row(text, "method", c.IsDpo ? $"DPO, β = {F(c.Dpo.Beta)} (reference: the base with adapters off)" : "SFT");
         Row(text, "strategy", $"`{c.Strategy.Algorithm}`, clients per round: {perRound}");
-        Row(text, "client learning rate", $"{F(c.Strategy.LearningRate)} → {F(c.Strategy.MinLearningRate)} ({c.Strategy.Schedule} over rounds)");
-        Row(text, "local training", $"{c.Local.LocalSteps} steps × batch {c.Local.BatchSize} × accumulation {c.Local.GradientAccumulationSteps}, " +
-                                    $"max length {c.Local.MaxSequenceLength}, clip {F(c.Local.MaxGradNorm)}");
+        Row(text, "client learning rate", $"{F(c.Training.LearningRate)} → {F(c.Training.MinLearningRate)} ({c.Training.Schedule} over rounds)");
+        Row(text, "local training", $"{c.Training.StepsPerRound} steps × batch {c.Training.BatchSize} × accumulation {c.Training.GradientAccumulation}, " +
+                                    $"max length {c.Training.MaxSequenceLength}, clip {F(c.Training.MaxGradNorm)}");
+        if (c.Privacy.Enabled) Row(text, "privacy", $"`{c.Privacy.Mode}`, δ = {F(c.Privacy.Delta)}, clip {F(c.Privacy.ClipNorm)}");
+        if (c.Encryption.Enabled) Row(text, "encryption", $"RLWE sum of deltas, pruning `{c.Encryption.Pruning}`");
         Row(text, "LoRA", $"r = {c.Lora.Rank}, α = {F(c.Lora.Alpha)}, dropout {F(c.Lora.Dropout)}, targets `{c.Lora.Targets}`{(c.Lora.UseRsLora ? ", rsLoRA" : "")}");
         Row(text, "seed", c.Seed.ToString(CultureInfo.InvariantCulture));
         text.Append('\n');
+    }
+
+    /// <summary>The members as the run saw them: for a deployment, the clients that actually took part.</summary>
+    private static void WriteMembers(StringBuilder text, IReadOnlyList<FederationMember> members, bool simulated)
+    {
+        if (members.Count == 0) return;
+        text.Append(simulated ? "## Clients\n\n" : "## Federation (members that joined)\n\n");
+        text.Append("| client | name | training records | held-out records |\n|---:|---|---:|---:|\n");
+        foreach (var m in members)
+            text.Append(CultureInfo.InvariantCulture, $"| {m.ClientId} | {m.Name.Replace("|", "\\|", StringComparison.Ordinal)} | {m.TrainRecords} | {m.HeldOutRecords} |\n");
+        text.Append(CultureInfo.InvariantCulture, $"\n{members.Count} members, {members.Sum(m => m.TrainRecords)} training records in all.\n\n");
+    }
+
+    private static IReadOnlyList<FederationMember> ReadMembers(RunDirectory run)
+    {
+        if (!File.Exists(run.MembersFile)) return [];
+        return (JsonNode.Parse(File.ReadAllText(run.MembersFile)) as JsonArray ?? []).OfType<JsonObject>()
+            .Select(m => new FederationMember(m["client"]!.GetValue<int>(), m["name"]?.GetValue<string>() ?? "",
+                m["train_records"]?.GetValue<long>() ?? 0, m["held_out_records"]?.GetValue<long>() ?? 0))
+            .ToList();
     }
 
     private static void WriteSummary(StringBuilder text, IReadOnlyList<JsonObject> rounds, IReadOnlyList<JsonObject> evaluations)
@@ -106,7 +141,7 @@ public static class RunReport
         text.Append('\n');
     }
 
-    private static void WriteClientTable(StringBuilder text, IReadOnlyList<JsonObject> evaluations, ClientSplit? split)
+    private static void WriteClientTable(StringBuilder text, IReadOnlyList<JsonObject> evaluations, ClientSplit? split, IReadOnlyList<FederationMember> members)
     {
         var columns = ModelOrder
             .Select(model => (Model: model, Scores: evaluations.LastOrDefault(e => RunMetrics.ModelOf(e) == model) is { } e ? RunMetrics.Scores(e) : null))
@@ -122,7 +157,8 @@ public static class RunReport
         var ids = columns[0].Scores!.Select(s => s.ClientId).ToList();
         foreach (int id in ids)
         {
-            string name = split is not null && id < split.ClientCount ? split.NameOf(id) : id.ToString(CultureInfo.InvariantCulture);
+            string name = split is not null && id < split.ClientCount ? split.NameOf(id)
+                : members.FirstOrDefault(m => m.ClientId == id)?.Name ?? id.ToString(CultureInfo.InvariantCulture);
             int examples = columns[0].Scores!.First(s => s.ClientId == id).Examples;
             text.Append(CultureInfo.InvariantCulture, $"| {id} | {name.Replace("|", "\\|", StringComparison.Ordinal)} | {examples} |");
             foreach (var (_, scores) in columns)
@@ -135,7 +171,7 @@ public static class RunReport
         text.Append("| **mean** | | |");
         foreach (var (_, scores) in columns)
         {
-            var (loss, accuracy) = ClientEvaluation.Mean(scores!);
+            var (loss, accuracy) = ClientEvaluator.Mean(scores!);
             text.Append(CultureInfo.InvariantCulture, $" **{F4(loss)}** | **{P(accuracy)}** |");
         }
         text.Append("\n\n");

@@ -145,6 +145,7 @@ public sealed class ClientSplit
 
     public void Save(string path)
     {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         using FileStream file = File.Create(path);
         WriteJson(file);
     }

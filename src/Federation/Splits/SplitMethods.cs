@@ -1,3 +1,5 @@
+using FedLlm.Foundation.Configuration;
+
 namespace FedLlm.Federation.Splits;
 
 /// <summary>Method names recorded in <see cref="ClientSplit.Method"/>.</summary>
@@ -9,4 +11,8 @@ public static class SplitMethods
     public const string QuantityLogNormal = "quantity-lognormal";
     public const string Natural = "natural";
     public const string FedLlmBench = "fedllm-bench";
+
+    /// <summary>The methods a run config can ask for (<c>split.method</c>), each mapped to its recorded name.</summary>
+    public static readonly NamedValues<string> Configurable = new(
+        (Iid, Iid), (DirichletLabel, DirichletLabel), (QuantityDirichlet, QuantityDirichlet), ("quantity_dirichlet", QuantityDirichlet), (Natural, Natural));
 }

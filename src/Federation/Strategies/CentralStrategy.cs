@@ -13,9 +13,12 @@ public sealed class CentralStrategy : ServerStrategy
     {
     }
 
-    public override string Name => StrategyNames.Central;
+    public static readonly StrategyKind Kind = new("central", "Central baseline: one model trained on everyone's pooled data (simulation only)",
+        new StrategyCapabilities { Baseline = BaselineKind.Central }, o => new CentralStrategy(o));
 
-    public override bool IsCentral => true;
+    public override string Name => Kind.Name;
+
+    public override StrategyCapabilities Capabilities => Kind.Capabilities;
 
     public override IReadOnlyList<int> SampleClients(int round, IReadOnlyList<int> availableClientIds, ulong runSeed)
     {

@@ -21,7 +21,12 @@ public sealed class FedAvgMStrategy : ServerStrategy
         ServerLearningRate = options.ServerLearningRate ?? (Form == FedAvgMForm.HeavyBall ? 1.0 - Beta : 1.0);
     }
 
-    public override string Name => StrategyNames.FedAvgM;
+    public static readonly StrategyKind Kind = new("fedavgm", "FedAvgM: FedAvg with server momentum",
+        StrategyCapabilities.WeightedMean with { ServerState = true }, o => new FedAvgMStrategy(o));
+
+    public override string Name => Kind.Name;
+
+    public override StrategyCapabilities Capabilities => Kind.Capabilities;
 
     public double Beta { get; }
     public double ServerLearningRate { get; }
@@ -30,9 +35,8 @@ public sealed class FedAvgMStrategy : ServerStrategy
     /// <summary>The momentum buffer (v for heavy-ball, m for EMA); null before the first aggregation.</summary>
     public ReadOnlySpan<double> Momentum => _momentum;
 
-    protected override float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients)
+    public override float[] Step(int round, ReadOnlySpan<float> global, ReadOnlySpan<double> delta)
     {
-        double[] delta = AggregationMath.MeanDelta(updates, global, weightedBySampleCount: true);
         RequireLength(_momentum, global.Length, "fedavgm.momentum");
         bool first = _momentum is null;
         _momentum ??= new double[global.Length];

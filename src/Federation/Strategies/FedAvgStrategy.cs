@@ -8,8 +8,22 @@ public class FedAvgStrategy : ServerStrategy
     {
     }
 
-    public override string Name => StrategyNames.FedAvg;
+    public static readonly StrategyKind Kind = new("fedavg", "FedAvg: the sample-weighted mean of the client models",
+        StrategyCapabilities.WeightedMean, o => new FedAvgStrategy(o));
 
+    public override string Name => Kind.Name;
+
+    public override StrategyCapabilities Capabilities => Kind.Capabilities;
+
+    /// <summary>Σ (n_i/n_S)·w_i directly (not w + Δ), so averaging identical models returns them bit for bit.</summary>
     protected override float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients) =>
         AggregationMath.ToSingle(AggregationMath.Mean(updates, global.Length, weightedBySampleCount: true));
+
+    /// <summary>w + Δ: what a member applies after decrypting an encrypted round's mean delta.</summary>
+    public override float[] Step(int round, ReadOnlySpan<float> global, ReadOnlySpan<double> meanDelta)
+    {
+        var next = new float[global.Length];
+        for (int j = 0; j < next.Length; j++) next[j] = (float)(global[j] + meanDelta[j]);
+        return next;
+    }
 }

@@ -19,7 +19,10 @@ public abstract class FedOptStrategy : ServerStrategy
         Tau = options.Tau;
         ServerLearningRate = options.ServerLearningRate ?? 1e-3;
         Weighting = options.FedOptWeighting;
+        Capabilities = new StrategyCapabilities { Mean = new MeanRule(Weighting), ServerState = true };
     }
+
+    public override StrategyCapabilities Capabilities { get; }
 
     public double Beta1 { get; }
     public double Beta2 { get; }
@@ -36,10 +39,8 @@ public abstract class FedOptStrategy : ServerStrategy
     /// <summary>v_t from v_{t−1} and Δ_t² for one coordinate.</summary>
     protected abstract double UpdateSecondMoment(double previous, double deltaSquared);
 
-    protected override float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients)
+    public override float[] Step(int round, ReadOnlySpan<float> global, ReadOnlySpan<double> delta)
     {
-        bool weighted = Weighting == DeltaWeighting.BySampleCount;
-        double[] delta = AggregationMath.MeanDelta(updates, global, weighted);
         RequireLength(_firstMoment, global.Length, "fedopt.m");
         RequireLength(_secondMoment, global.Length, "fedopt.v");
         _firstMoment ??= new double[global.Length];

@@ -2,7 +2,7 @@ namespace FedLlm.Federation.Strategies;
 
 /// <summary>
 /// FedProx (Li et al. 2020): the server is FedAvg; clients add (μ/2)·‖w − w_g‖² to their loss
-/// (see <see cref="ClientAlgorithm"/>). μ comes from <see cref="StrategyOptions.ProximalMu"/> and travels in the plan.
+/// (see <see cref="Client.FederatedTrainingHooks"/>). μ comes from <see cref="StrategyOptions.ProximalMu"/> and travels in the plan.
 /// </summary>
 public sealed class FedProxStrategy : FedAvgStrategy
 {
@@ -11,7 +11,12 @@ public sealed class FedProxStrategy : FedAvgStrategy
     {
     }
 
-    public override string Name => StrategyNames.FedProx;
+    public static new readonly StrategyKind Kind = new("fedprox", "FedProx: FedAvg's server; clients add (μ/2)·‖w − w_g‖² to their loss",
+        StrategyCapabilities.WeightedMean, o => new FedProxStrategy(o));
+
+    public override string Name => Kind.Name;
+
+    public override StrategyCapabilities Capabilities => Kind.Capabilities;
 
     public override RoundPlan PlanRound(int round, float[] global) =>
         base.PlanRound(round, global) with { ProximalMu = Options.ProximalMu };

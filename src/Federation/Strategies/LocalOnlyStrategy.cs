@@ -13,9 +13,12 @@ public sealed class LocalOnlyStrategy : ServerStrategy
     {
     }
 
-    public override string Name => StrategyNames.Local;
+    public static readonly StrategyKind Kind = new("local", "Local-only baseline: every client trains alone (simulation only)",
+        new StrategyCapabilities { Baseline = BaselineKind.LocalOnly }, o => new LocalOnlyStrategy(o));
 
-    public override bool IsLocalOnly => true;
+    public override string Name => Kind.Name;
+
+    public override StrategyCapabilities Capabilities => Kind.Capabilities;
 
     public override IReadOnlyList<int> SampleClients(int round, IReadOnlyList<int> availableClientIds, ulong runSeed)
     {

@@ -14,9 +14,12 @@ public sealed class ScaffoldStrategy : FedAvgStrategy
     {
     }
 
-    public override string Name => StrategyNames.Scaffold;
+    public static new readonly StrategyKind Kind = new("scaffold", "SCAFFOLD: FedAvg plus server and client control variates that correct client drift",
+        new StrategyCapabilities { UpdateExtras = [ExchangeKeys.ScaffoldDeltaControl], ServerState = true }, o => new ScaffoldStrategy(o));
 
-    public override IReadOnlyList<string> RequiredUpdateExtras { get; } = [ExchangeKeys.ScaffoldDeltaControl];
+    public override string Name => Kind.Name;
+
+    public override StrategyCapabilities Capabilities => Kind.Capabilities;
 
     /// <summary>The current server control variate c (null until the first plan or aggregation fixes its length).</summary>
     public ReadOnlySpan<float> ServerControl => _serverControl;

@@ -1,4 +1,5 @@
 using System.Text;
+using FedLlm.Training.Optimization;
 
 namespace FedLlm.Federation.Strategies;
 
@@ -15,32 +16,34 @@ public abstract class ServerStrategy
 
     protected ServerStrategy(StrategyOptions options)
     {
-        StrategyFactory.ThrowIfInvalid(options);
+        StrategyRegistry.ThrowIfInvalid(options);
         Options = options;
-        Schedule = options.LearningRateSchedule == LearningRateScheduleKind.Constant
-            ? RoundLearningRateSchedule.Constant(options.LearningRate)
-            : RoundLearningRateSchedule.Cosine(options.LearningRate, options.MinLearningRate, options.TotalRounds);
+        Schedule = new LearningRateSchedule(options.Schedule, options.LearningRate, options.TotalRounds, 0, options.MinLearningRate);
     }
 
-    /// <summary>Canonical algorithm name (one of <see cref="StrategyNames.All"/>).</summary>
+    /// <summary>Canonical algorithm name (a name in <see cref="StrategyRegistry"/>, or a wrapper's decorated name).</summary>
     public abstract string Name { get; }
+
+    /// <summary>What the strategy needs from the run (baseline engine behaviour, update extras, the mean its step reads).</summary>
+    public abstract StrategyCapabilities Capabilities { get; }
 
     public StrategyOptions Options { get; }
 
-    public RoundLearningRateSchedule Schedule { get; }
+    /// <summary>The client learning rate of each round (the trainer keeps it constant within a round, as OFL does).</summary>
+    public LearningRateSchedule Schedule { get; }
 
     /// <summary>
     /// True for the local-only baseline: nothing is exchanged. The engine keeps one vector per client (starting from the
     /// initial global), hands each sampled client its own vector instead of the global, and stores the trained vector back;
     /// <see cref="Aggregate"/> returns the global unchanged.
     /// </summary>
-    public virtual bool IsLocalOnly => false;
+    public bool IsLocalOnly => Capabilities.Baseline == BaselineKind.LocalOnly;
 
     /// <summary>True for the pooled-data baseline: the engine trains one virtual client (id 0) on the union of all data.</summary>
-    public virtual bool IsCentral => false;
+    public bool IsCentral => Capabilities.Baseline == BaselineKind.Central;
 
     /// <summary>Extra vectors every update must carry (e.g. SCAFFOLD's Δc_i); used by <see cref="UpdateValidator"/>.</summary>
-    public virtual IReadOnlyList<string> RequiredUpdateExtras => [];
+    public IReadOnlyList<string> RequiredUpdateExtras => Capabilities.UpdateExtras;
 
     /// <summary>
     /// The sorted ids of this round's clients: without replacement, deterministic from (runSeed, round), everyone when
@@ -57,7 +60,7 @@ public abstract class ServerStrategy
     public virtual RoundPlan PlanRound(int round, float[] global)
     {
         ArgumentNullException.ThrowIfNull(global);
-        return new RoundPlan(round, Schedule.LearningRateAt(round));
+        return new RoundPlan(round, Schedule.At(round));
     }
 
     /// <summary>The new global vector. Does not modify <paramref name="global"/> or the updates.</summary>
@@ -69,10 +72,36 @@ public abstract class ServerStrategy
         ArgumentOutOfRangeException.ThrowIfNegative(round);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(totalClients);
         CheckUpdates(global.Length, updates, totalClients);
-        return AggregateCore(round, global, updates, totalClients);
+        float[] next = AggregateCore(round, global, updates, totalClients);
+        RoundAggregated(round);
+        return next;
     }
 
-    protected abstract float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients);
+    /// <summary>
+    /// The default server step of a mean-based strategy: Δ = the <see cref="StrategyCapabilities.Mean"/> of the client
+    /// deltas, then <see cref="Step"/>. Strategies that read individual updates override this.
+    /// </summary>
+    protected virtual float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients)
+    {
+        var rule = Capabilities.Mean ?? throw new InvalidOperationException($"'{Name}' must override AggregateCore: its step is not a function of one mean");
+        return Step(round, global, AggregationMath.MeanDelta(updates, global, rule.Weighting == DeltaWeighting.BySampleCount));
+    }
+
+    /// <summary>
+    /// The server optimiser's step from the mean client delta Δ (FedAvg: w + Δ; FedAvgM and FedOpt update their moments).
+    /// Under encryption the server only adds ciphertexts, and every member runs this step on the decrypted Δ with its own
+    /// copy of the state, so all members compute the same global while the server sees only ciphertexts.
+    /// </summary>
+    public virtual float[] Step(int round, ReadOnlySpan<float> global, ReadOnlySpan<double> meanDelta) =>
+        throw new NotSupportedException($"'{Name}' has no server step of one mean delta");
+
+    /// <summary>
+    /// Called once per aggregated round: by <see cref="Aggregate"/> for plaintext updates, by the engine after it summed
+    /// ciphertexts (DP accounting happens here, so it is the same for both).
+    /// </summary>
+    public virtual void RoundAggregated(int round)
+    {
+    }
 
     /// <summary>Writes the server state (binary, versioned header) so that <see cref="LoadState"/> continues bit-identically.</summary>
     public void SaveState(Stream stream)
@@ -147,45 +176,20 @@ public abstract class ServerStrategy
         }
     }
 
+    /// <summary>
+    /// Structural preconditions (the engine has already validated every update's values, once): a non-empty round, no
+    /// client twice, every vector of the layout's length.
+    /// </summary>
     private void CheckUpdates(int parameterCount, IReadOnlyList<ClientUpdate> updates, int totalClients)
     {
-        if (updates.Count == 0)
-        {
-            throw new ArgumentException($"'{Name}' cannot aggregate a round without client updates.", nameof(updates));
-        }
-        if (updates.Count > totalClients)
-        {
-            throw new ArgumentException($"{updates.Count} updates but only {totalClients} clients in the federation.", nameof(totalClients));
-        }
+        if (updates.Count == 0) throw new ArgumentException($"'{Name}' cannot aggregate a round without client updates.", nameof(updates));
+        if (updates.Count > totalClients) throw new ArgumentException($"{updates.Count} updates but only {totalClients} clients in the federation.", nameof(totalClients));
         var seen = new HashSet<int>();
         foreach (ClientUpdate update in updates)
         {
-            ArgumentNullException.ThrowIfNull(update, nameof(updates));
-            if (!seen.Add(update.ClientId))
-            {
-                throw new ArgumentException($"Client {update.ClientId} sent more than one update this round.", nameof(updates));
-            }
+            if (!seen.Add(update.ClientId)) throw new ArgumentException($"Client {update.ClientId} sent more than one update this round.", nameof(updates));
             if (update.Weights.Length != parameterCount)
-            {
-                throw new ArgumentException(
-                    $"Client {update.ClientId} sent {update.Weights.Length} parameters; the global vector has {parameterCount}.", nameof(updates));
-            }
-            if (update.SampleCount < 0)
-            {
-                throw new ArgumentException($"Client {update.ClientId} reported a negative sample count ({update.SampleCount}).", nameof(updates));
-            }
-            foreach (string key in RequiredUpdateExtras)
-            {
-                if (!update.Extras.TryGetValue(key, out float[]? extra))
-                {
-                    throw new ArgumentException($"Client {update.ClientId} did not send '{key}', which '{Name}' requires.", nameof(updates));
-                }
-                if (extra.Length != parameterCount)
-                {
-                    throw new ArgumentException(
-                        $"Client {update.ClientId} sent '{key}' with {extra.Length} values; expected {parameterCount}.", nameof(updates));
-                }
-            }
+                throw new ArgumentException($"Client {update.ClientId} sent {update.Weights.Length} parameters; the global vector has {parameterCount}.", nameof(updates));
         }
     }
 }

@@ -1,12 +1,14 @@
+using FedLlm.Training.Optimization;
+
 namespace FedLlm.Federation.Strategies;
 
 /// <summary>
 /// Configuration of a server strategy: algorithm name plus hyperparameters. Null hyperparameters take the
-/// algorithm's documented default (see docs/strategies.md); <see cref="StrategyFactory.Validate"/> reports every problem at once.
+/// algorithm's documented default (see docs/strategies.md); <see cref="StrategyRegistry.Validate"/> reports every problem at once.
 /// </summary>
 public sealed record StrategyOptions
 {
-    /// <summary>One of <see cref="StrategyNames.All"/>, case-insensitive.</summary>
+    /// <summary>A name in <see cref="StrategyRegistry"/>, case-insensitive.</summary>
     public required string Algorithm { get; init; }
 
     /// <summary>N: the number of clients in the federation (SCAFFOLD divides Σ Δc_i by it).</summary>
@@ -27,7 +29,8 @@ public sealed record StrategyOptions
     /// <summary>Floor of the cosine schedule (OFL: 1e-6 for SFT, 1e-5 for DPO).</summary>
     public double MinLearningRate { get; init; } = 1e-6;
 
-    public LearningRateScheduleKind LearningRateSchedule { get; init; } = LearningRateScheduleKind.Cosine;
+    /// <summary>How the client learning rate moves across rounds (constant within a round, as OFL).</summary>
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
 
     /// <summary>FedProx μ (OFL: 0.01). Only FedProx sends it to clients.</summary>
     public double ProximalMu { get; init; } = 0.01;
@@ -52,13 +55,6 @@ public sealed record StrategyOptions
 
     /// <summary>Local-only baseline: when set, only this client trains (OFL's <c>localK</c>, without its one-digit limit).</summary>
     public int? LocalClientId { get; init; }
-}
-
-public enum LearningRateScheduleKind
-{
-    /// <summary>OFL: cosine from <see cref="StrategyOptions.LearningRate"/> to <see cref="StrategyOptions.MinLearningRate"/> over the rounds.</summary>
-    Cosine,
-    Constant,
 }
 
 public enum DeltaWeighting

@@ -19,8 +19,11 @@ public sealed record DpSgdOptions
     /// <summary>Expected examples per step qN; when both this and <see cref="SampleRate"/> are null the trainer's examples per step is used.</summary>
     public int? ExpectedBatchSize { get; init; }
 
-    /// <summary>Draw noise and batches from the OS CSPRNG instead of the seeded (reproducible) AES-CTR stream.</summary>
-    public bool SecureRandomness { get; init; }
+    /// <summary>
+    /// Draw batches and noise from AES-CTR streams seeded by the trainer seed instead of the OS CSPRNG, so a run repeats
+    /// bit for bit. Anyone who knows the seed can then regenerate the noise: for tests and experiments only.
+    /// </summary>
+    public bool ReproducibleRandomness { get; init; }
 
     /// <summary>q for a dataset of <paramref name="datasetSize"/> examples (capped at 1).</summary>
     public double ResolveSampleRate(int datasetSize, int examplesPerStep)

@@ -49,7 +49,7 @@ public sealed class DpSgdTrainer : IDisposable
         _accountant = accountant;
         foreach (var p in _trainable) p.requires_grad = true;
         _optimizer = optim.AdamW(_trainable, options.LearningRate, options.Beta1, options.Beta2, options.Epsilon, options.WeightDecay);
-        if (privacy.SecureRandomness)
+        if (!privacy.ReproducibleRandomness)
         {
             _random = new CryptoRandomSource();
             _noise = new CryptoGaussianSource();

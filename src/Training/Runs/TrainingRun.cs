@@ -31,91 +31,89 @@ public sealed record TrainingStep(int Step, double Loss, double LearningRate, do
 public sealed record TrainingRunResult(string OutputDirectory, string MetricsFile, bool FullModel,
     IReadOnlyList<TrainingStep> Steps, IReadOnlyList<TrainingEvaluation> Evaluations);
 
+/// <summary>What <see cref="TrainingRun"/> needs beyond the model and the tokenized data (built from the run config).</summary>
+public sealed record TrainingRunSettings
+{
+    public required TrainingMethod Method { get; init; }
+    /// <summary>The run folder: metrics.jsonl and config.json in it, the adapter (or full model) in a folder below.</summary>
+    public required string RunDirectory { get; init; }
+    public required TrainerOptions Trainer { get; init; }
+    /// <summary>The adapters to attach; null trains every parameter.</summary>
+    public LoraConfig? Lora { get; init; }
+    /// <summary>LoRA initialisation and dropout.</summary>
+    public ulong Seed { get; init; }
+    public double DpoBeta { get; init; } = 0.1;
+    /// <summary>Evaluate every N optimiser steps (and always before the first and after the last); 0 = only then.</summary>
+    public int EvaluateEvery { get; init; }
+    /// <summary>The config as given, saved as config.json in the run folder.</summary>
+    public JsonNode? Config { get; init; }
+
+    public bool IsDpo => Method == TrainingMethod.Dpo;
+}
+
 /// <summary>
-/// Fine-tunes one model on one dataset on this machine: tokenizes, attaches LoRA adapters (or trains every parameter),
-/// runs <see cref="SftTrainer"/> or <see cref="DpoTrainer"/>, evaluates held-out loss before, every <c>eval_every</c>
-/// steps and after, and writes the adapter (PEFT) or full model folder plus <c>metrics.jsonl</c> into the output folder.
+/// Fine-tunes one model on one party's data on this machine: attaches LoRA adapters (or trains every parameter), runs
+/// <see cref="SftTrainer"/> or <see cref="DpoTrainer"/>, evaluates held-out loss before, every <c>evaluation.every</c>
+/// steps and after, and writes the adapter (PEFT, in <c>adapter/</c>) or full model folder (<c>model/</c>) plus
+/// <c>metrics.jsonl</c> into the run folder.
 /// </summary>
 public sealed class TrainingRun
 {
     public const string MetricsFileName = "metrics.jsonl";
-    public const string ConfigFileName = "train_config.json";
+    public const string ConfigFileName = "config.json";
+    public const string AdapterFolder = "adapter";
+    public const string ModelFolder = "model";
 
-    private readonly TrainConfig _config;
+    private readonly TrainingRunSettings _settings;
     private readonly PretrainedModel _model;
     private readonly TrainerOptions _options;
     private readonly LoraAdapterSet? _adapters;
     private readonly int _padId;
-    private readonly IReadOnlyList<TokenizedExample> _sftTrain = [];
-    private readonly IReadOnlyList<TokenizedExample> _sftHeldOut = [];
-    private readonly IReadOnlyList<PreferencePair> _dpoTrain = [];
-    private readonly IReadOnlyList<PreferencePair> _dpoHeldOut = [];
+    private readonly TokenizedData _train;
+    private readonly TokenizedData _heldOut;
     private bool _training;
 
-    /// <summary>Tokenizes the data and attaches adapters; nothing is trained or written yet.</summary>
-    public TrainingRun(TrainConfig config, PretrainedModel model, TrainingData data)
+    /// <summary>Attaches adapters; nothing is trained or written yet.</summary>
+    public TrainingRun(TrainingRunSettings settings, PretrainedModel model, TokenizedData train, TokenizedData heldOut)
     {
-        var problems = config.Validate();
-        if (problems.Count > 0) throw new ArgumentException("invalid config: " + string.Join("; ", problems));
-        _config = config;
+        _settings = settings;
         _model = model;
-        _options = config.Training.ToOptions();
+        _options = settings.Trainer;
         _padId = model.PadId;
-
-        var template = TemplateRegistry.Get(config.Data.Template, endOfTurn: model.EndOfTurnToken);
-        var tokenizer = new ExampleTokenizer(model.Tokenizer, template, _options.MaxSequenceLength, model.PrependedBosId);
-        var heldOut = data.HeldOut.Take(config.Data.MaxEvalExamples).ToList();
-        if (config.IsDpo)
-        {
-            _dpoTrain = TokenizePairs(tokenizer, data.Train);
-            _dpoHeldOut = TokenizePairs(tokenizer, heldOut);
-            TrainCount = _dpoTrain.Count;
-        }
-        else
-        {
-            _sftTrain = TokenizeSft(tokenizer, data.Train);
-            _sftHeldOut = TokenizeSft(tokenizer, heldOut);
-            TrainCount = _sftTrain.Count;
-        }
-        HeldOutCount = config.IsDpo ? _dpoHeldOut.Count : _sftHeldOut.Count;
-        Truncated = tokenizer.Truncated;
-        Dropped = tokenizer.Dropped;
-        if (TrainCount == 0)
-            throw new ArgumentException($"{config.Data.Path}: no trainable examples after tokenization ({tokenizer.Dropped} had no response token left)");
-        TotalSteps = _options.ResolveSteps(TrainCount);
-        if (!config.IsFull) _adapters = LoraAdapterSet.Attach(model.Model, config.Lora.ToConfig(model.Directory), config.Training.Seed);
+        _train = train;
+        _heldOut = heldOut;
+        if (train.Count == 0) throw new ArgumentException("no trainable examples after tokenization");
+        TotalSteps = _options.ResolveSteps(train.Count);
+        if (settings.Lora is { } lora) _adapters = LoraAdapterSet.Attach(model.Model, lora, settings.Seed);
     }
 
     public int TotalSteps { get; }
-    public int TrainCount { get; }
-    public int HeldOutCount { get; }
-    /// <summary>Examples cut to max_sequence_length (prompt first, then the tail).</summary>
-    public int Truncated { get; }
-    /// <summary>Examples dropped because no response token fitted.</summary>
-    public int Dropped { get; }
+    public int TrainCount => _train.Count;
+    public int HeldOutCount => _heldOut.Count;
     /// <summary>The attached adapters (null when every parameter is trained).</summary>
     public LoraAdapterSet? Adapters => _adapters;
 
     public TrainingRunResult Run(ITrainingObserver? observer = null, CancellationToken cancellation = default)
     {
         observer ??= new SilentObserver();
-        string output = _config.OutputDir!;
-        Directory.CreateDirectory(output);
-        File.WriteAllText(Path.Combine(output, ConfigFileName), JsonSerializer.Serialize(_config, ConfigJson));
+        string runFolder = Directory.CreateDirectory(_settings.RunDirectory).FullName;
+        if (_settings.Config is { } config)
+            File.WriteAllText(Path.Combine(runFolder, ConfigFileName), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         // LoRA dropout draws from libtorch's global generator.
-        manual_seed(unchecked((long)(_config.Training.Seed & 0x7FFFFFFFFFFFFFFFUL)));
+        manual_seed(unchecked((long)(_settings.Seed & 0x7FFFFFFFFFFFFFFFUL)));
 
         var steps = new List<TrainingStep>(TotalSteps);
         var evaluations = new List<TrainingEvaluation>();
-        string metricsPath = Path.Combine(output, MetricsFileName);
+        string metricsPath = Path.Combine(runFolder, MetricsFileName);
         using (var log = new MetricsLog(metricsPath))
         {
-            if (_config.IsDpo) RunDpo(log, observer, steps, evaluations, cancellation);
+            if (_settings.IsDpo) RunDpo(log, observer, steps, evaluations, cancellation);
             else RunSft(log, observer, steps, evaluations, cancellation);
         }
 
+        string output = Path.Combine(runFolder, _adapters is null ? ModelFolder : AdapterFolder);
         if (_adapters is not null)
-            _adapters.Save(output, new Dictionary<string, string> { ["method"] = _config.Method.ToLowerInvariant() });
+            _adapters.Save(output, new Dictionary<string, string> { ["method"] = TrainingMethods.Names.NameOf(_settings.Method) });
         else
             ModelFolderWriter.Write(_model, output, ScalarType.Float32);
         return new TrainingRunResult(output, metricsPath, _adapters is null, steps, evaluations);
@@ -127,14 +125,14 @@ public sealed class TrainingRun
             ? _adapters.Parameters.Select(p => p.Parameter).ToList()
             : _model.Model.parameters().ToList();
         TrainingEvaluation Evaluate(int step) => WithoutDropout(() =>
-            new TrainingEvaluation(step, CausalLmLoss.Evaluate(_model.Model, _sftHeldOut, _options.BatchSize, _padId), _sftHeldOut.Count));
+            new TrainingEvaluation(step, CausalLmLoss.Evaluate(_model.Model, _heldOut.Sequences, _options.BatchSize, _padId), _heldOut.Count));
 
         Record(Evaluate(0), log, observer, evaluations);
         using var trainer = new SftTrainer(_model.Model, trainable, _options, _padId);
         SetTraining(true);
         try
         {
-            trainer.Train(_sftTrain, metrics => OnStep(
+            trainer.Train(_train.Sequences, metrics => OnStep(
                 new TrainingStep(metrics.Step + 1, metrics.Loss, metrics.LearningRate, metrics.GradNorm, metrics.Tokens),
                 _ => { }, Evaluate, log, observer, steps, evaluations), cancellation);
         }
@@ -146,11 +144,11 @@ public sealed class TrainingRun
 
     private void RunDpo(MetricsLog log, ITrainingObserver observer, List<TrainingStep> steps, List<TrainingEvaluation> evaluations, CancellationToken cancellation)
     {
-        using var trainer = new DpoTrainer(_adapters!, _options, _padId, _config.Dpo.Beta);
-        var reference = trainer.ReferenceLogProbs(_dpoHeldOut);
+        using var trainer = new DpoTrainer(_adapters!, _options, _padId, _settings.DpoBeta);
+        var reference = DpoScoring.ReferenceLogProbs(_adapters!, _heldOut.Pairs, _options.BatchSize, _padId);
         TrainingEvaluation Evaluate(int step) => WithoutDropout(() =>
         {
-            var score = trainer.Evaluate(_dpoHeldOut, reference);
+            var score = DpoScoring.Evaluate(_model.Model, _heldOut.Pairs, reference, _settings.DpoBeta, _options.BatchSize, _padId);
             return new TrainingEvaluation(step, score.Loss, score.Pairs, score.Accuracy, score.Margin);
         });
 
@@ -158,7 +156,7 @@ public sealed class TrainingRun
         SetTraining(true);
         try
         {
-            trainer.Train(_dpoTrain, metrics => OnStep(
+            trainer.Train(_train.Pairs, metrics => OnStep(
                 new TrainingStep(metrics.Step + 1, metrics.Loss, metrics.LearningRate, metrics.GradNorm, metrics.Tokens),
                 line =>
                 {
@@ -187,7 +185,7 @@ public sealed class TrainingRun
     }
 
     private bool IsEvaluationStep(int step) =>
-        step == TotalSteps || (_config.Training.EvalEvery > 0 && step % _config.Training.EvalEvery == 0);
+        step == TotalSteps || (_settings.EvaluateEvery > 0 && step % _settings.EvaluateEvery == 0);
 
     private void Record(TrainingEvaluation evaluation, MetricsLog log, ITrainingObserver observer, List<TrainingEvaluation> evaluations)
     {
@@ -200,7 +198,7 @@ public sealed class TrainingRun
             ["held_out_loss"] = MetricsLog.Number(evaluation.HeldOutLoss),
             ["examples"] = evaluation.Examples,
         };
-        if (!_config.IsDpo) line["held_out_perplexity"] = MetricsLog.Number(Math.Exp(evaluation.HeldOutLoss));
+        if (!_settings.IsDpo) line["held_out_perplexity"] = MetricsLog.Number(Math.Exp(evaluation.HeldOutLoss));
         if (evaluation.Accuracy is double accuracy) line["rewards/accuracies"] = MetricsLog.Number(accuracy);
         if (evaluation.Margin is double margin) line["rewards/margins"] = MetricsLog.Number(margin);
         log.Write(line);
@@ -230,26 +228,6 @@ public sealed class TrainingRun
         _training = training;
         if (_adapters is not null) _adapters.Training = training;
     }
-
-    private static List<TokenizedExample> TokenizeSft(ExampleTokenizer tokenizer, IEnumerable<Example> examples) =>
-        examples.Select(e => e switch
-        {
-            InstructionExample instruction => tokenizer.Tokenize(instruction.Conversation),
-            TextExample text => tokenizer.TokenizeText(text.Text),
-            _ => throw new ArgumentException($"{e.Metadata.Source}: not an SFT example"),
-        }).OfType<TokenizedExample>().ToList();
-
-    private static List<PreferencePair> TokenizePairs(ExampleTokenizer tokenizer, IEnumerable<Example> examples) =>
-        examples.Select(e => e is PreferenceExample preference
-                ? tokenizer.Tokenize(preference)
-                : throw new ArgumentException($"{e.Metadata.Source}: not a preference example"))
-            .OfType<PreferencePair>().ToList();
-
-    private static readonly JsonSerializerOptions ConfigJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-    };
 
     private sealed class SilentObserver : ITrainingObserver;
 }

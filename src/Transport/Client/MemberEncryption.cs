@@ -2,6 +2,7 @@ using System.Globalization;
 using FedLlm.Encryption.Keys;
 using System.Security.Cryptography;
 using FedLlm.Federation.Encryption;
+using FedLlm.Federation.Strategies;
 using FedLlm.Encryption.Homomorphic;
 using FedLlm.Transport.Protocol;
 using FedLlm.Transport.Server;
@@ -11,9 +12,10 @@ namespace FedLlm.Transport.Client;
 
 /// <summary>
 /// One member's side of an encrypted run, apart from the network calls: its key-exchange identity, its copy of the
-/// shared HE key (generated if it is the key holder, otherwise opened from a sealed share), its own plaintext global
-/// (kept current from the server's encrypted aggregates) and the encryption of its updates. Everything secret stays in
-/// this process and in <c>state_directory</c>.
+/// shared HE key (generated if it is the key holder, otherwise opened from a sealed share), its own plaintext global and
+/// the server step's state (kept current by decrypting the server's encrypted aggregates and running the strategy's step,
+/// <see cref="MemberGlobal"/>) and the encryption of its updates. Everything secret stays in this process and in
+/// <c>state_directory</c>.
 /// </summary>
 public sealed class MemberEncryption : IDisposable
 {
@@ -22,20 +24,26 @@ public sealed class MemberEncryption : IDisposable
     public const string GlobalFileName = "encrypted-global.bin";
 
     private readonly EncryptionSetup _setup;
+    private readonly Func<int, ServerStrategy> _strategyFor;
     private readonly string _stateDirectory;
     private readonly string? _keyHolderFingerprint;
     private JoinReply? _join;
     private ClientKeyStore? _keys;
     private EncryptedUpdateClient? _client;
+    private MemberGlobal? _members;
+    private ServerStrategy? _strategy;
+    private (int RoundsApplied, float[] Global, byte[] StrategyState)? _saved;
 
     /// <param name="keyHolderFingerprint">
     /// Optional pin: the key holder's key-exchange fingerprint, compared out of band. A share sealed by any other key
     /// (e.g. one substituted by a server that is not merely curious) is then refused.
     /// </param>
-    public MemberEncryption(EncryptionSetup setup, string stateDirectory, string? keyHolderFingerprint = null)
+    /// <param name="strategyFor">Builds the run's strategy for a federation of the given size (the members' copy of the server step).</param>
+    public MemberEncryption(EncryptionSetup setup, Func<int, ServerStrategy> strategyFor, string stateDirectory, string? keyHolderFingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(setup);
         _setup = setup;
+        _strategyFor = strategyFor ?? throw new ArgumentNullException(nameof(strategyFor));
         _keyHolderFingerprint = string.IsNullOrWhiteSpace(keyHolderFingerprint) ? null : keyHolderFingerprint.Trim().ToLowerInvariant();
         _stateDirectory = Directory.CreateDirectory(stateDirectory).FullName;
         Identity = KeyExchangeIdentity.LoadOrCreate(PathOf(IdentityFile));
@@ -52,7 +60,7 @@ public sealed class MemberEncryption : IDisposable
     /// <summary>Rounds the member's global includes; null before it has one.</summary>
     public int? RoundsApplied { get; private set; }
 
-    public float[] Global { get; private set; } = [];
+    public float[] Global => _members?.Global ?? _saved?.Global ?? [];
 
     /// <summary>The check value of the key this member holds (empty before it has one).</summary>
     public byte[] KeyCheck { get; private set; } = [];
@@ -74,14 +82,18 @@ public sealed class MemberEncryption : IDisposable
             throw new InvalidOperationException($"encryption settings differ from the server's (digest {Digest} vs {join.Encryption.Digest})");
         if (_join is not null) return;
         _join = join;
+        _strategy = _strategyFor(join.FederationSize);
+        if (ClientGlobalFile.Read(PathOf(GlobalFileName), RunTag, _setup.Pruning.ParameterCount) is var (rounds, global, state))
+        {
+            RoundsApplied = rounds;
+            _saved = (rounds, global, state);
+        }
         if (SecretKeyFile.Read(PathOf(SecretKeyFileName), RunTag, _setup.Parameters) is { } saved)
         {
             UseKey(saved);
             if (!join.Encryption.KeyCheck.IsEmpty && !join.Encryption.KeyCheck.Span.SequenceEqual(KeyCheck))
                 throw new InvalidDataException($"{PathOf(SecretKeyFileName)} holds a different key than the run's (key check differs): restore the right state_directory");
         }
-        if (ClientGlobalFile.Read(PathOf(GlobalFileName), RunTag, _setup.Pruning.ParameterCount) is var (rounds, global))
-            (RoundsApplied, Global) = (rounds, global);
         if (HasKey || !IsKeyHolder) return;
         if (!join.Encryption.KeyCheck.IsEmpty)
         {
@@ -144,13 +156,15 @@ public sealed class MemberEncryption : IDisposable
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(vectors);
         if (_client is null) throw new InvalidOperationException("aggregates arrived before this member had the encryption key");
-        float[] global = Global;
         int rounds = RoundsApplied ?? 0;
-        if (vectors.Values.Remove(FederationService.InitialVector, out float[]? initial))
+        if (vectors.Values.Remove(ProtocolConstants.InitialVector, out float[]? initial))
         {
             if (initial.Length != _setup.Pruning.ParameterCount)
                 throw new InvalidDataException($"the initial adapter has {initial.Length} values; this member's adapter has {_setup.Pruning.ParameterCount}");
-            (global, rounds) = (initial, 0);
+            // A fresh start: the initial adapter and a fresh server step (no momentum yet).
+            _strategy = _strategyFor(_join!.FederationSize);
+            _members = new MemberGlobal(_client, _strategy, initial);
+            rounds = 0;
         }
         else if (RoundsApplied is null)
         {
@@ -158,15 +172,15 @@ public sealed class MemberEncryption : IDisposable
         }
         if (vectors.Values.Count != 0) throw new InvalidDataException($"unexpected plaintext vector(s) in a catch-up: {string.Join(", ", vectors.Values.Keys)}");
         if (initial is null && vectors.Opaque.Count == 0 && header.RoundsApplied == RoundsApplied) return; // nothing new
+        if (_members is null) throw new InvalidDataException("this member has no global to apply aggregates to");
         foreach (var (round, aggregate) in vectors.Opaque.Select(v => (Round: RoundOf(v.Key), v.Value)).OrderBy(v => v.Round))
         {
             if (round < rounds || round >= header.RoundsApplied)
                 throw new InvalidDataException($"aggregate of round {round + 1} does not belong between rounds {rounds + 1} and {header.RoundsApplied}");
-            global = _client.ApplyAggregate(_join!.ClientId, round, global, aggregate);
+            _members!.Apply(_join!.ClientId, round, aggregate);
         }
-        Global = global;
         RoundsApplied = header.RoundsApplied;
-        ClientGlobalFile.Write(PathOf(GlobalFileName), RunTag, header.RoundsApplied, global);
+        ClientGlobalFile.Write(PathOf(GlobalFileName), RunTag, header.RoundsApplied, _members!.Global, _members.StrategyState());
     }
 
     /// <summary>The member's update Δ = trained − start, pruned and encrypted under the shared key.</summary>
@@ -185,11 +199,17 @@ public sealed class MemberEncryption : IDisposable
         _keys = ClientKeyStore.Holding(_join!.Encryption.KeyHolderId, _join.ClientId, key);
         KeyCheck = KeyCheckValue.Of(key);
         _client = new EncryptedUpdateClient(_setup.Parameters, _keys, _setup.Pruning);
+        if (_saved is var (_, global, state))
+        {
+            // The member's own global and step state, restored from its last save (same rounds applied).
+            _members = new MemberGlobal(_client, _strategy!, global);
+            _members.Restore(global, state);
+        }
     }
 
     private static int RoundOf(string name) =>
-        name.StartsWith(FederationService.AggregatePrefix, StringComparison.Ordinal)
-        && int.TryParse(name.AsSpan(FederationService.AggregatePrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int round)
+        name.StartsWith(ProtocolConstants.AggregatePrefix, StringComparison.Ordinal)
+        && int.TryParse(name.AsSpan(ProtocolConstants.AggregatePrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int round)
             ? round
             : throw new InvalidDataException($"unexpected opaque vector '{name}' in a catch-up");
 

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace FedLlm.Transport.Server;
 
 /// <summary>What the service tells joining clients about the run.</summary>
-public sealed record RunDescription(string RunName, long ParameterCount, string LayoutDigest, int TotalRounds);
+public sealed record RunDescription(string RunName, long ParameterCount, string LayoutDigest, int TotalRounds, int FederationSize);
 
 /// <summary>
 /// The gRPC face of the server: authenticates every call, streams tasks out and results in, and hands them to the
@@ -25,27 +25,21 @@ public sealed class FederationService(
     TaskEncoder encoder,
     ServerSection settings,
     ServerEncryption encryption,
+    MemberRoster roster,
     ILogger<FederationService> logger) : Protocol.Federation.FederationBase
 {
-    public const uint ProtocolVersion = 2;
-    public const string WeightsVector = "weights";
-    /// <summary>Encryption: the member's encrypted update (opaque).</summary>
-    public const string CiphertextVector = "ciphertext";
-    /// <summary>Encryption catch-up: the public initial adapter (fp32) and each round's encrypted aggregate (opaque).</summary>
-    public const string InitialVector = "initial";
-    public const string AggregatePrefix = "aggregate/";
-
     /// <summary>Longest a key-relay long-poll waits before answering "nothing yet".</summary>
     private static readonly TimeSpan KeyPollWait = TimeSpan.FromSeconds(20);
 
     public override Task<JoinReply> Join(JoinRequest request, ServerCallContext context)
     {
         int id = Authenticate(context);
-        if (request.ProtocolVersion != ProtocolVersion)
-            throw Refuse(id, StatusCode.FailedPrecondition, $"protocol version {request.ProtocolVersion} is not supported (server speaks {ProtocolVersion})");
+        if (request.ProtocolVersion != ProtocolConstants.Version)
+            throw Refuse(id, StatusCode.FailedPrecondition, $"protocol version {request.ProtocolVersion} is not supported (server speaks {ProtocolConstants.Version})");
         if (CheckEncryption(id, request) is { } mismatch) throw Refuse(id, StatusCode.FailedPrecondition, mismatch);
         encoder.SetFormat(id, request.WireFormat);
         database.ClientJoined(id, registry.Names[id]);
+        roster.Joined(id, request.RecordCount);
         executor.MarkJoined(id);
         logger.LogInformation("client {Name} (id {Id}) joined from {Peer}", registry.Names[id], id, context.Peer);
         return Task.FromResult(new JoinReply
@@ -56,6 +50,7 @@ public sealed class FederationService(
             ParameterCount = run.ParameterCount,
             LayoutDigest = run.LayoutDigest,
             TotalRounds = run.TotalRounds,
+            FederationSize = run.FederationSize,
             WireFormat = request.WireFormat,
             Encryption = encryption.Enabled
                 ? new EncryptionInfo
@@ -91,25 +86,17 @@ public sealed class FederationService(
         var next = await executor.WaitForTaskAsync(id, context.CancellationToken);
         if (encryption.Enabled)
         {
-            int target = next is var (pending, _) ? pending.Round : encryption.Store!.CompletedRounds;
+            // A training task of round r needs the aggregates of rounds before r; an evaluation after round r, those up to r.
+            int target = next is var (pending, _) ? Math.Max(0, pending.Task.Round + (pending.Kind == TaskKind.Evaluate && !pending.EvaluateBase ? 1 : 0)) : encryption.Store!.CompletedRounds;
             await SendCatchUpAsync(id, request, target, responseStream);
         }
-        if (next is not var (task, deadline))
+        if (next is not var (work, deadline))
         {
             await WriteAsync(responseStream, new TaskMessage { Finished = new RunFinished { Rounds = run.TotalRounds } });
             return;
         }
-        var vectors = encoder.Encode(id, task);
-        var header = new TaskHeader
-        {
-            Round = task.Round,
-            ClientId = id,
-            LearningRate = task.Plan.LearningRate,
-            ProximalMu = task.Plan.ProximalMu,
-            DeadlineUnixMs = deadline.ToUnixTimeMilliseconds(),
-        };
-        header.Vectors.AddRange(vectors.Infos);
-        await WriteAsync(responseStream, new TaskMessage { Header = header });
+        var vectors = encoder.Encode(id, work);
+        await WriteAsync(responseStream, new TaskMessage { Header = TaskCodec.Header(work, deadline, vectors) });
         foreach (var chunk in vectors.Chunks) await WriteAsync(responseStream, new TaskMessage { Chunk = chunk });
     }
 
@@ -127,11 +114,11 @@ public sealed class FederationService(
                 $"this member's global includes {from} round(s) but the server has finished only {target}: its state folder belongs to another run; give it a fresh state_directory");
         }
         var builder = new EncodedVectorsBuilder();
-        if (!request.HasRoundsApplied) builder.Add(InitialVector, encryption.InitialGlobal, WireFormat.Float32);
+        if (!request.HasRoundsApplied) builder.Add(ProtocolConstants.InitialVector, encryption.InitialGlobal, WireFormat.Float32);
         try
         {
             foreach (var (round, aggregate) in encryption.Store!.Between(from, target))
-                builder.AddOpaque(AggregatePrefix + round.ToString(System.Globalization.CultureInfo.InvariantCulture), aggregate);
+                builder.AddOpaque(ProtocolConstants.AggregatePrefix + round.ToString(System.Globalization.CultureInfo.InvariantCulture), aggregate);
         }
         catch (InvalidDataException e)
         {
@@ -224,36 +211,26 @@ public sealed class FederationService(
         {
             return Reject(id, $"malformed update: {e.Message}");
         }
-        if (ToUpdate(id, header.SampleCount, received) is not { } update)
-        {
-            return Reject(id, encryption.Enabled
-                ? $"the run is encrypted: an update must be exactly one opaque '{CiphertextVector}' vector"
-                : $"the update has no '{WeightsVector}' vector (or carries opaque data in a plaintext run)");
-        }
-
-        var metrics = header.Metrics ?? new ClientMetrics();
-        var result = new ClientResult(update,
-            new ClientTrainingMetrics(metrics.TrainLoss, metrics.Steps, metrics.Examples, metrics.Tokens, metrics.Seconds));
-        var (delivered, problem) = executor.Complete(id, header.Round, result);
+        var (answer, mismatch) = TaskCodec.ReadAnswer(id, header, received, encryption.Enabled);
+        if (answer is null) return Reject(id, mismatch!);
+        var (delivered, problem) = executor.Complete(id, header.Round, header.Kind, answer);
         if (!delivered) return Reject(id, problem!);
+        switch (answer)
+        {
+            case MemberAnswer.Failed failed:
+                database.Event("failed", name, $"round {header.Round + 1}: {failed.Reason}");
+                logger.LogWarning("round {Round}: {Name} could not do its task: {Reason}", header.Round + 1, name, failed.Reason);
+                return new SubmitReply { Accepted = true };
+            case MemberAnswer.Evaluated evaluated:
+                roster.Evaluated(id, evaluated.Score.Examples);
+                return new SubmitReply { Accepted = true };
+        }
         // The round records and logs a rejected update itself; the client hears the same reason here.
         if (problem is not null) return new SubmitReply { Accepted = false, Reason = problem };
-        database.Event("accepted", name, $"round {header.Round + 1}: update accepted (loss {metrics.TrainLoss:F4})");
+        roster.Trained(id, header.SampleCount);
+        database.Event("accepted", name, $"round {header.Round + 1}: update accepted (loss {header.Metrics?.TrainLoss ?? double.NaN:F4})");
         logger.LogInformation("round {Round}: update from {Name} accepted", header.Round + 1, name);
         return new SubmitReply { Accepted = true };
-    }
-
-    /// <summary>The update the vectors describe, or null when their shape does not fit the run (plaintext or encrypted).</summary>
-    private ClientUpdate? ToUpdate(int id, long sampleCount, ReceivedVectors received)
-    {
-        if (encryption.Enabled)
-        {
-            return received.Values.Count == 0 && received.Opaque.Count == 1 && received.Opaque.TryGetValue(CiphertextVector, out byte[]? ciphertext)
-                ? new ClientUpdate(id, sampleCount, []) { EncryptedPayload = ciphertext }
-                : null;
-        }
-        if (received.Opaque.Count != 0 || !received.Values.Remove(WeightsVector, out float[]? weights)) return null;
-        return new ClientUpdate(id, sampleCount, weights, received.Values);
     }
 
     private SubmitReply Reject(int id, string reason)

@@ -1,42 +1,63 @@
+using FedLlm.Federation.Client;
 using FedLlm.Federation.Engine;
-using FedLlm.Federation.Strategies;
+using FedLlm.Federation.Runs;
+using FedLlm.Transport.Protocol;
 
 namespace FedLlm.Transport.Server;
 
 /// <summary>
-/// The network transport behind the round engine: a task for a client is posted to that client's slot, where the
-/// client's FetchTask call picks it up; its SubmitResult completes the engine's wait. A task stays open until its
-/// result or the round deadline, so a client that drops mid-round and reconnects in time can fetch it again; any
-/// result for a task that is no longer open is late and refused.
+/// The network transport behind the run driver: work for a member (a training task or an evaluation) is posted to that
+/// member's slot, where its FetchTask call picks it up; its SubmitResult completes the wait. Work stays open until its
+/// answer or the deadline, so a member that drops mid-round and reconnects in time can fetch it again; any answer for
+/// work that is no longer open is late and refused. Training updates are checked on arrival with the engine's one
+/// check, so the member hears the same reason the run records.
 /// </summary>
-public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline) : IClientExecutor
+public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline) : IClientExecutor, IEngineAware
 {
     private readonly object _gate = new();
     private readonly Slot[] _slots = [.. Enumerable.Range(0, clientCount).Select(_ => new Slot())];
     private readonly HashSet<int> _joined = [];
     private TaskCompletionSource _joinedChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private RoundEngine? _engine;
     private bool _finished;
 
-    /// <summary>
-    /// Validates updates on arrival (given the task they answer) so the submitting client hears the same reason the
-    /// server logs: a plaintext <see cref="UpdateValidator"/>, or an encrypted run's ciphertext check.
-    /// </summary>
-    public Func<ClientTask, ClientUpdate, string?>? Validator { get; set; }
+    public void Attach(RoundEngine engine) => _engine = engine;
 
-    public async Task<ClientResult> ExecuteAsync(ClientTask task, CancellationToken cancellation)
+    public async Task<ClientResult> ExecuteAsync(ClientTask task, CancellationToken cancellation) =>
+        await PostAsync(new MemberTask(TaskKind.Train, task), cancellation) switch
+        {
+            MemberAnswer.Trained trained => trained.Result,
+            MemberAnswer.Failed failed => throw new InvalidOperationException($"the client could not train: {failed.Reason}"),
+            var other => throw new InvalidOperationException($"answered a training task with {other.GetType().Name}"),
+        };
+
+    /// <summary>A member's score of <paramref name="task"/>'s weights (or the base model) on its held-out data; null when it did not answer in time.</summary>
+    public async Task<ClientScore?> EvaluateAsync(ClientTask task, bool evaluateBase, CancellationToken cancellation)
     {
-        var slot = SlotOf(task.ClientId);
-        var result = new TaskCompletionSource<ClientResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            return await PostAsync(new MemberTask(TaskKind.Evaluate, task, evaluateBase), cancellation) is MemberAnswer.Evaluated evaluated ? evaluated.Score : null;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private async Task<MemberAnswer> PostAsync(MemberTask work, CancellationToken cancellation)
+    {
+        var slot = SlotOf(work.Task.ClientId);
+        var answer = new TaskCompletionSource<MemberAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
-            slot.Task = task;
-            slot.Result = result;
+            slot.Work = work;
+            slot.Answer = answer;
             slot.Deadline = DateTimeOffset.UtcNow + roundDeadline;
             slot.Wake();
         }
         try
         {
-            return await result.Task.WaitAsync(roundDeadline, cancellation);
+            return await answer.Task.WaitAsync(roundDeadline, cancellation);
         }
         catch (TimeoutException)
         {
@@ -46,10 +67,10 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
         {
             lock (_gate)
             {
-                if (ReferenceEquals(slot.Result, result))
+                if (ReferenceEquals(slot.Answer, answer))
                 {
-                    slot.Task = null;
-                    slot.Result = null;
+                    slot.Work = null;
+                    slot.Answer = null;
                 }
             }
         }
@@ -82,8 +103,8 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
         }
     }
 
-    /// <summary>Waits for this client's open task; null once the run is over.</summary>
-    public async Task<(ClientTask Task, DateTimeOffset Deadline)?> WaitForTaskAsync(int clientId, CancellationToken cancellation)
+    /// <summary>Waits for this client's open work; null once the run is over.</summary>
+    public async Task<(MemberTask Work, DateTimeOffset Deadline)?> WaitForTaskAsync(int clientId, CancellationToken cancellation)
     {
         var slot = SlotOf(clientId);
         while (true)
@@ -91,7 +112,7 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
             Task changed;
             lock (_gate)
             {
-                if (slot.Task is { } open) return (open, slot.Deadline);
+                if (slot.Work is { } open) return (open, slot.Deadline);
                 if (_finished) return null;
                 changed = slot.Changed.Task;
             }
@@ -100,24 +121,29 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
     }
 
     /// <summary>
-    /// Hands a client's result to the waiting round. <c>Delivered</c> is false for a late or unexpected result;
-    /// <c>Problem</c> is the validator's reason when the round will reject the update.
+    /// Hands a member's answer to the waiting round. <c>Delivered</c> is false for a late or unexpected answer;
+    /// <c>Problem</c> is the engine's reason when the round will reject the update.
     /// </summary>
-    public (bool Delivered, string? Problem) Complete(int clientId, int round, ClientResult result)
+    public (bool Delivered, string? Problem) Complete(int clientId, int round, TaskKind kind, MemberAnswer answer)
     {
         var slot = SlotOf(clientId);
-        ClientTask open;
-        TaskCompletionSource<ClientResult> waiting;
+        MemberTask open;
+        TaskCompletionSource<MemberAnswer> waiting;
         lock (_gate)
         {
-            if (slot.Task is not { } task || task.Round != round || slot.Result is null)
-                return (false, $"late or unexpected result for round {round + 1}: the server is not waiting for one from this client");
-            (open, waiting) = (task, slot.Result);
-            slot.Task = null;
+            if (slot.Work is not { } work || work.Task.Round != round || work.Kind != kind || slot.Answer is null)
+                return (false, $"late or unexpected answer for round {round + 1}: the server is not waiting for one from this client");
+            (open, waiting) = (work, slot.Answer);
+            slot.Work = null;
         }
-        // Validation is O(parameters): done outside the lock so other clients' calls are not held up.
-        string? problem = Validator?.Invoke(open, result.Update);
-        waiting.TrySetResult(result);
+        string? problem = null;
+        if (answer is MemberAnswer.Trained trained)
+        {
+            // The engine's one check, done here (outside the lock: it is O(parameters)) so the client hears the reason.
+            problem = _engine?.Check(open.Task, trained.Result.Update);
+            answer = new MemberAnswer.Trained(trained.Result with { Verdict = new UpdateVerdict(problem) });
+        }
+        waiting.TrySetResult(answer);
         return (true, problem);
     }
 
@@ -137,8 +163,8 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
 
     private sealed class Slot
     {
-        public ClientTask? Task { get; set; }
-        public TaskCompletionSource<ClientResult>? Result { get; set; }
+        public MemberTask? Work { get; set; }
+        public TaskCompletionSource<MemberAnswer>? Answer { get; set; }
         public DateTimeOffset Deadline { get; set; }
         public TaskCompletionSource Changed { get; private set; } = NewSignal();
 

@@ -6,24 +6,30 @@ namespace FedLlm.Transport.Server;
 /// <summary>
 /// The server's lasting record of a run in SQLite next to its checkpoints: members and when they were last seen,
 /// finished rounds, the checkpoint index and an event log (joins, refusals, rejected updates). Survives restarts.
+/// The file (and the run folder) is created by the first record, which comes only once the server listens: a server
+/// that fails to start leaves the run folder as it was.
 /// </summary>
-public sealed class RunStateDatabase : IDisposable
+public sealed class RunStateDatabase(string path) : IDisposable
 {
-    private readonly SqliteConnection _connection;
     private readonly object _gate = new();
+    private SqliteConnection? _connection;
 
-    public RunStateDatabase(string path)
+    private SqliteConnection Open()
     {
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        _connection.Open();
-        Execute("""
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var create = connection.CreateCommand();
+        create.CommandText = """
             PRAGMA journal_mode = WAL;
             CREATE TABLE IF NOT EXISTS clients (id INTEGER PRIMARY KEY, name TEXT NOT NULL, joined_at TEXT, last_seen TEXT, joins INTEGER NOT NULL DEFAULT 0);
             CREATE TABLE IF NOT EXISTS rounds (round INTEGER PRIMARY KEY, finished_at TEXT NOT NULL, accepted INTEGER NOT NULL, rejected INTEGER NOT NULL,
                 update_norm REAL NOT NULL, wire_bytes_down INTEGER NOT NULL, wire_bytes_up INTEGER NOT NULL, seconds REAL NOT NULL);
             CREATE TABLE IF NOT EXISTS checkpoints (round INTEGER PRIMARY KEY, path TEXT NOT NULL, written_at TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, client TEXT, kind TEXT NOT NULL, message TEXT NOT NULL);
-            """);
+            """;
+        create.ExecuteNonQuery();
+        return connection;
     }
 
     public void ClientJoined(int id, string name) => Execute(
@@ -45,7 +51,7 @@ public sealed class RunStateDatabase : IDisposable
         "INSERT INTO events (at, client, kind, message) VALUES ($now, $client, $kind, $message)",
         ("$now", Now()), ("$client", client), ("$kind", kind), ("$message", message));
 
-    public void Dispose() => _connection.Dispose();
+    public void Dispose() => _connection?.Dispose();
 
     private static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
@@ -53,6 +59,7 @@ public sealed class RunStateDatabase : IDisposable
     {
         lock (_gate)
         {
+            _connection ??= Open();
             using var command = _connection.CreateCommand();
             command.CommandText = sql;
             foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);

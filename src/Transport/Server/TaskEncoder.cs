@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using FedLlm.Federation.Engine;
 using FedLlm.Transport.Protocol;
 using FedLlm.Transport.Wire;
 
@@ -18,20 +17,23 @@ public sealed class TaskEncoder
 
     public void SetFormat(int clientId, WireFormat format) => _formats[clientId] = format;
 
-    public EncodedVectors Encode(int clientId, ClientTask task)
+    public EncodedVectors Encode(int clientId, MemberTask work)
     {
+        var task = work.Task;
         var format = _formats.GetValueOrDefault(clientId, WireFormat.Float32);
+        // An evaluation needs only the weights; a plan's algorithm vectors (SCAFFOLD's c) are for training.
+        var planVectors = work.Kind == TaskKind.Train ? task.Plan.Vectors : new Dictionary<string, float[]>();
         lock (_gate)
         {
             if (_last is var (weights, plan, lastFormat, encoded)
-                && ReferenceEquals(weights, task.Weights) && ReferenceEquals(plan, task.Plan.Vectors) && lastFormat == format)
+                && ReferenceEquals(weights, task.Weights) && ReferenceEquals(plan, planVectors) && lastFormat == format)
                 return encoded;
         }
-        // An encrypted run's task has no weights: the member trains from its own global.
+        // An encrypted run's task (and a base-model evaluation) has no weights: the member uses its own global or none.
         var fresh = task.Weights.Length == 0
-            ? VectorCodec.EncodeExtras(task.Plan.Vectors)
-            : VectorCodec.Encode(FederationService.WeightsVector, task.Weights, task.Plan.Vectors, format);
-        lock (_gate) _last = (task.Weights, task.Plan.Vectors, format, fresh);
+            ? VectorCodec.EncodeExtras(planVectors)
+            : VectorCodec.Encode(ProtocolConstants.WeightsVector, task.Weights, planVectors, format);
+        lock (_gate) _last = (task.Weights, planVectors, format, fresh);
         return fresh;
     }
 }

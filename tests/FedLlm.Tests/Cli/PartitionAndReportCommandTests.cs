@@ -67,7 +67,8 @@ public class PartitionAndReportCommandTests : IClassFixture<CliErrorTests.TinyMo
             data:
               template: chatml
               demo_records: 60
-              max_accuracy_examples_per_client: 1
+            evaluation:
+              max_accuracy_examples: 1
             split:
               method: iid
               clients: 3
@@ -76,8 +77,8 @@ public class PartitionAndReportCommandTests : IClassFixture<CliErrorTests.TinyMo
               targets: q_proj
             strategy:
               algorithm: fedavgm
-            local:
-              local_steps: 1
+            training:
+              max_steps: 1
               batch_size: 2
               max_sequence_length: 40
             rounds: 2

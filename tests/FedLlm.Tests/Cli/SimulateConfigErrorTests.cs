@@ -3,19 +3,21 @@ using FedLlm.Tests.Infrastructure;
 namespace FedLlm.Tests.Cli;
 
 /// <summary>
-/// A bad simulate config fails before any training with one `error:` line naming the problem. The model path does not
-/// exist, so an error about anything else proves the check ran before the model would have loaded; no run folder appears.
+/// A bad simulate config fails before any training with one `error:` line naming the problem. The model folder is
+/// empty, so loading it would fail naming it: an error about anything else proves the check ran before the model would
+/// have loaded; no run folder appears.
 /// </summary>
 public class SimulateConfigErrorTests
 {
     private static CliProcess.Result Simulate(TempDirectory temp, string yaml, params string[] flags)
     {
         string config = temp.File("config.yaml");
+        Directory.CreateDirectory(temp.File("empty-model"));
         File.WriteAllText(config, $"""
             name: bad
             output_directory: {temp.File("runs")}
             model:
-              path: {temp.File("no-such-model")}
+              path: {temp.File("empty-model")}
             rounds: 2
             {yaml}
             """);
@@ -25,7 +27,7 @@ public class SimulateConfigErrorTests
     private static void AssertFailsBeforeTraining(TempDirectory temp, CliProcess.Result result, params string[] mustContain)
     {
         CliErrorTests.AssertOneLineError(result, mustContain);
-        Assert.DoesNotContain("no-such-model", result.Stderr);
+        Assert.DoesNotContain("empty-model", result.Stderr);
         Assert.False(Directory.Exists(temp.File("runs")), "a run folder was created");
     }
 
@@ -33,7 +35,7 @@ public class SimulateConfigErrorTests
     public void UnknownAlgorithmIsNamedWithTheValidOnes()
     {
         using var temp = new TempDirectory();
-        AssertFailsBeforeTraining(temp, Simulate(temp, "strategy:\n  algorithm: fedfoo"), "unknown algorithm 'fedfoo'", "fedavg", "scaffold");
+        AssertFailsBeforeTraining(temp, Simulate(temp, "strategy:\n  algorithm: fedfoo"), "strategy.algorithm 'fedfoo' is unknown", "fedavg", "scaffold");
     }
 
     [Fact]
@@ -70,7 +72,7 @@ public class SimulateConfigErrorTests
         string data = temp.File("data.jsonl");
         File.WriteAllLines(data, Enumerable.Range(0, 6).Select(i => $"{{\"instruction\": \"add: {i} + 1\", \"response\": \"{i + 1}\", \"client_id\": \"u{i % 3}\"}}"));
         var result = Simulate(temp, $"data:\n  path: {data}\nsplit:\n  method: natural\n  field: client\nstrategy:\n  clients_per_round: 5");
-        AssertFailsBeforeTraining(temp, result, "3 clients", "clients per round (5) exceeds total clients (3)");
+        AssertFailsBeforeTraining(temp, result, "3 clients", "strategy.clients_per_round (5) is larger than the 3 clients");
     }
 
     [Fact]

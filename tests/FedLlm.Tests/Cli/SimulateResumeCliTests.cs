@@ -25,7 +25,8 @@ public class SimulateResumeCliTests : IClassFixture<CliErrorTests.TinyModelFixtu
             data:
               template: chatml
               demo_records: 80
-              max_accuracy_examples_per_client: 0
+            evaluation:
+              max_accuracy_examples: 0
             split:
               method: dirichlet
               clients: 4
@@ -38,9 +39,9 @@ public class SimulateResumeCliTests : IClassFixture<CliErrorTests.TinyModelFixtu
             strategy:
               algorithm: scaffold
               clients_per_round: 3
+            training:
               learning_rate: 0.01
-            local:
-              local_steps: 2
+              max_steps: 2
               batch_size: 2
               max_sequence_length: 48
             rounds: {rounds}

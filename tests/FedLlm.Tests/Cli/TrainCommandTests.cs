@@ -27,8 +27,9 @@ public class TrainCommandTests : IClassFixture<CliErrorTests.TinyModelFixture>
         var result = CliProcess.Run("train", "--config", config);
         Assert.True(result.ExitCode == 0, result.Stderr);
 
-        Assert.True(File.Exists(Path.Combine(output, "adapter_config.json")));
-        Assert.True(File.Exists(Path.Combine(output, "adapter_model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(TrainingFiles.Adapter(output), "adapter_config.json")));
+        Assert.True(File.Exists(Path.Combine(TrainingFiles.Adapter(output), "adapter_model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(output, "config.json")), "the run folder keeps the config it ran with");
         var steps = TrainingFiles.MetricLines(output, "step");
         Assert.Equal(Enumerable.Range(1, 10), steps.Select(s => s["step"]!.GetValue<int>()));
         foreach (var step in steps)
@@ -84,7 +85,7 @@ public class TrainCommandTests : IClassFixture<CliErrorTests.TinyModelFixture>
         string output = temp.File("out");
         string config = TrainingFiles.WriteConfig(temp.File("train.yaml"), _fixture.Model, data, output, 8, "lora_rank: 4");
 
-        AssertOneLineError(CliProcess.Run("train", "--config", config), "train.yaml", "unknown config key 'lora_rank'", "output_dir");
+        AssertOneLineError(CliProcess.Run("train", "--config", config), "train.yaml", "unknown config key 'lora_rank'", "output_directory");
         AssertOneLineError(CliProcess.Run("train", "--config", config.Replace("train.yaml", "missing.yaml")), "missing.yaml");
         string good = TrainingFiles.WriteConfig(temp.File("good.yaml"), _fixture.Model, data, output);
         AssertOneLineError(CliProcess.Run("train", "--config", good, "--lora.rnak", "4"), "unknown config key 'lora.rnak'", "rank");
@@ -146,14 +147,15 @@ public class TrainCommandTests : IClassFixture<CliErrorTests.TinyModelFixture>
 
         var result = CliProcess.Run("train", "--config", config, "--training.learning-rate", "0.001");
         Assert.True(result.ExitCode == 0, result.Stderr);
-        Assert.False(File.Exists(Path.Combine(output, "adapter_config.json")));
-        using var trained = SafeTensorsFile.Open(Path.Combine(output, "model.safetensors"));
+        Assert.False(Directory.Exists(TrainingFiles.Adapter(output)));
+        string modelFolder = Path.Combine(output, "model");
+        using var trained = SafeTensorsFile.Open(Path.Combine(modelFolder, "model.safetensors"));
         using var original = SafeTensorsFile.Open(Path.Combine(_fixture.Model, "model.safetensors"));
         Assert.Equal(original.Tensors.Keys.Order(), trained.Tensors.Keys.Order());
         using var before = original.ReadTensor("model.layers.0.mlp.up_proj.weight");
         using var after = trained.ReadTensor("model.layers.0.mlp.up_proj.weight");
         Assert.True((before - after).abs().max().item<float>() > 1e-5, "every parameter is trained");
-        Assert.Equal(0, CliProcess.Run("generate", "--model", output, "--prompt", "reverse: cat", "-n", "3").ExitCode);
+        Assert.Equal(0, CliProcess.Run("generate", "--model", modelFolder, "--prompt", "reverse: cat", "-n", "3").ExitCode);
     }
 
     [Fact]
@@ -161,9 +163,10 @@ public class TrainCommandTests : IClassFixture<CliErrorTests.TinyModelFixture>
     {
         using var temp = new TempDirectory();
         string data = TrainingFiles.WriteReverseTask(temp.File("data.jsonl"), 24);
-        string adapter = temp.File("adapter");
+        string run = temp.File("run");
+        string adapter = TrainingFiles.Adapter(run);
         string merged = temp.File("merged");
-        string config = TrainingFiles.WriteConfig(temp.File("train.yaml"), _fixture.Model, data, adapter, 6);
+        string config = TrainingFiles.WriteConfig(temp.File("train.yaml"), _fixture.Model, data, run, 6);
         var trained = CliProcess.Run("train", "--config", config, "--lora.targets", "q_proj,v_proj,down_proj", "--training.learning-rate", "0.05");
         Assert.True(trained.ExitCode == 0, trained.Stderr);
 

@@ -40,10 +40,13 @@ public static class TrainingFiles
         return path;
     }
 
-    /// <summary>A short training config; extra YAML lines are appended at the top level.</summary>
+    /// <summary>A short run config whose run folder is <paramref name="output"/>; extra YAML lines are appended at the top level.</summary>
     public static string WriteConfig(string path, string model, string data, string output, int steps = 8, params string[] extra)
     {
         File.WriteAllText(path, $"""
+            name: {Path.GetFileName(output)}
+            output_directory: {Path.GetDirectoryName(output)}
+            seed: 3
             model:
               path: {model}
             data:
@@ -57,9 +60,8 @@ public static class TrainingFiles
               batch_size: 4
               max_steps: {steps}
               max_sequence_length: 48
-              eval_every: 4
-              seed: 3
-            output_dir: {output}
+            evaluation:
+              every: 4
 
             """ + string.Join('\n', extra) + "\n");
         return path;
@@ -71,9 +73,12 @@ public static class TrainingFiles
             .Where(o => o["type"]!.GetValue<string>() == type)
             .ToArray();
 
-    public static IReadOnlyCollection<SafeTensorDType> AdapterDTypes(string outputDirectory)
+    /// <summary>Where <c>fedllm train</c> writes the PEFT adapter inside its run folder.</summary>
+    public static string Adapter(string runFolder) => Path.Combine(runFolder, "adapter");
+
+    public static IReadOnlyCollection<SafeTensorDType> AdapterDTypes(string runFolder)
     {
-        using var file = SafeTensorsFile.Open(Path.Combine(outputDirectory, "adapter_model.safetensors"));
+        using var file = SafeTensorsFile.Open(Path.Combine(Adapter(runFolder), "adapter_model.safetensors"));
         return file.Tensors.Values.Select(t => t.DType).Distinct().ToList();
     }
 }

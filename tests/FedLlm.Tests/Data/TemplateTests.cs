@@ -134,7 +134,7 @@ public sealed class TemplateTests
     [Fact]
     public void RegistryNamesAliasesAndErrors()
     {
-        Assert.Equal(["alpaca", "vicuna_v1.1", "chatml", "llama-3", "plain"], TemplateRegistry.Names);
+        Assert.Equal(["alpaca", "vicuna_v1.1", "chatml", "llama-3", "plain"], TemplateRegistry.Names.Names);
         Assert.IsType<Llama3Template>(TemplateRegistry.Get("Llama3"));
         Assert.IsType<VicunaTemplate>(TemplateRegistry.Get(" VICUNA "));
         Assert.Equal("<|im_end|>", TemplateRegistry.Get("chatml").EndOfTurn);

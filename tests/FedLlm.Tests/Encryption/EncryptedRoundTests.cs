@@ -74,10 +74,8 @@ public class EncryptedRoundTests
         float[] global = [.. Enumerable.Range(0, 64).Select(_ => (float)random.NextDouble() - 0.5f)];
         var trained = ClientIds.ToDictionary(id => id, _ => global.Select(g => g + (float)(random.NextDouble() * 0.2 - 0.1)).ToArray());
         var counts = new Dictionary<int, long> { [0] = 3, [1] = 5, [2] = 7, [3] = 11 };
-        var engine = new RoundEngine(new FedAvgStrategy(new StrategyOptions { Algorithm = "fedavg", TotalClients = 4, TotalRounds = 1 }), ClientIds, 1)
-        {
-            OpaqueAggregator = new EncryptedFedAvgAggregator(Parameters, plan),
-        };
+        var strategy = new FedAvgStrategy(new StrategyOptions { Algorithm = "fedavg", TotalClients = 4, TotalRounds = 1 });
+        var engine = new RoundEngine(strategy, ClientIds, 4, 1, 64, opaqueAggregator: new EncryptedFedAvgAggregator(Parameters, plan));
 
         RoundOutcome outcome = await engine.RunRoundAsync(0, [], new ScriptedEncryptingClients(client, trained, counts, global, badClient: 2, corruption));
 
@@ -88,7 +86,7 @@ public class EncryptedRoundTests
         Assert.Equal([0, 1, 3], outcome.Accepted.Select(r => r.Update.ClientId));
         Assert.NotNull(outcome.AggregatePayload);
 
-        float[] next = client.ApplyAggregate(1, 0, global, outcome.AggregatePayload);
+        float[] next = strategy.Step(0, global, client.DecryptMeanDelta(1, 0, outcome.AggregatePayload, strategy.Capabilities.Mean!));
         SharedPruningMask mask = plan.MaskFor(0)!;
         double tolerance = Parameters.DecodingErrorBound + 1e-6;
         for (int j = 0; j < global.Length; j++)
@@ -101,17 +99,13 @@ public class EncryptedRoundTests
     }
 
     [Fact]
-    public async Task TheEngineRefusesEncryptedAggregationForOtherAlgorithms()
+    public void TheEngineRefusesEncryptedAggregationForAStrategyThatReadsUpdatesOneByOne()
     {
         var plan = new PruningPlan(PruningMode.None, new PruningSchedule(), Layout, 5);
-        var engine = new RoundEngine(new FedAvgMStrategy(new StrategyOptions { Algorithm = "fedavgm", TotalClients = 4, TotalRounds = 1 }), ClientIds, 1)
-        {
-            OpaqueAggregator = new EncryptedFedAvgAggregator(Parameters, plan),
-        };
-        using var keys = ClientKeyStore.Distribute(Parameters, 0, ClientIds);
-        var executor = new ScriptedEncryptingClients(new EncryptedUpdateClient(Parameters, keys, plan), new Dictionary<int, float[]>(), new Dictionary<int, long>(), new float[64]);
-
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => engine.RunRoundAsync(0, [], executor));
-        Assert.Contains("fedavgm", error.Message);
+        var scaffold = new ScaffoldStrategy(new StrategyOptions { Algorithm = "scaffold", TotalClients = 4, TotalRounds = 1 });
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            new RoundEngine(scaffold, ClientIds, 4, 1, 64, opaqueAggregator: new EncryptedFedAvgAggregator(Parameters, plan)));
+        Assert.Contains("scaffold", error.Message);
+        Assert.Contains("scaffold.delta_c", error.Message);
     }
 }

@@ -104,11 +104,13 @@ public class KeyDistributionTests
         using var temp = new TempDirectory();
         string path = Path.Combine(temp.Path, "global.bin");
         float[] global = [0.5f, -1.25f, 3f];
-        ClientGlobalFile.Write(path, "run-a|d", 4, global);
+        byte[] stepState = [7, 8, 9];
+        ClientGlobalFile.Write(path, "run-a|d", 4, global, stepState);
 
-        var (rounds, restored) = ClientGlobalFile.Read(path, "run-a|d", 3)!.Value;
+        var (rounds, restored, state) = ClientGlobalFile.Read(path, "run-a|d", 3)!.Value;
         Assert.Equal(4, rounds);
         Assert.Equal(global, restored);
+        Assert.Equal(stepState, state);
         Assert.Contains("belongs to run", Assert.Throws<InvalidDataException>(() => ClientGlobalFile.Read(path, "run-b|d", 3)).Message);
         Assert.Contains("3 values", Assert.Throws<InvalidDataException>(() => ClientGlobalFile.Read(path, "run-a|d", 4)).Message);
         byte[] bytes = File.ReadAllBytes(path);
@@ -158,20 +160,22 @@ public class KeyDistributionTests
     {
         using var temp = new TempDirectory();
         var layout = new FedLlm.Models.Lora.ParameterLayout([("a", [2L, 4L])]);
-        var setup = new FedLlm.Federation.Simulation.EncryptionSection { Enabled = true, MaxClients = 4 }.CreateSetup(layout, 1);
+        var config = new FedLlm.Federation.Configuration.RunConfig { Seed = 1, Encryption = new FedLlm.Federation.Configuration.EncryptionSection { Enabled = true, MaxClients = 4 } };
+        var setup = config.Encryption.CreateSetup(layout, config);
+        Func<int, FedLlm.Federation.Strategies.ServerStrategy> strategy = size => FedLlm.Federation.Strategies.StrategyRegistry.Create(config.StrategyOptions(size));
         using var holder = KeyExchangeIdentity.Create();
         using var key = HeSecretKey.Generate(setup.Parameters);
         var join = new FedLlm.Transport.Protocol.JoinReply
         {
-            ClientId = 1, RunName = "run",
+            ClientId = 1, RunName = "run", FederationSize = 2,
             Encryption = new FedLlm.Transport.Protocol.EncryptionInfo { Digest = setup.Digest, KeyHolderId = 0, RunId = "r1" },
         };
-        using var pinned = new MemberEncryption(setup, Path.Combine(temp.Path, "pinned"), keyHolderFingerprint: "0000000000000000");
+        using var pinned = new MemberEncryption(setup, strategy, Path.Combine(temp.Path, "pinned"), keyHolderFingerprint: "0000000000000000");
         pinned.Joined(join);
         byte[] share = SealedKeyShare.Seal(holder, pinned.Identity.PublicKey, "run", 1, key.Export());
         Assert.Contains("pinned", Assert.Throws<InvalidDataException>(() => pinned.AcceptShare(share, KeyCheckValue.Of(key))).Message);
 
-        using var member = new MemberEncryption(setup, Path.Combine(temp.Path, "member"), keyHolderFingerprint: holder.Fingerprint);
+        using var member = new MemberEncryption(setup, strategy, Path.Combine(temp.Path, "member"), keyHolderFingerprint: holder.Fingerprint);
         member.Joined(join);
         share = SealedKeyShare.Seal(holder, member.Identity.PublicKey, "run", 1, key.Export());
         using var otherKey = HeSecretKey.Generate(setup.Parameters);

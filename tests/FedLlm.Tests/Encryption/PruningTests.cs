@@ -108,8 +108,7 @@ public class PruningTests
         float[] upload = shared.PrepareUpload(0, Values);
         Assert.Equal(shared.MaskFor(0)!.KeptIndices.Select(i => Values[i]), upload);
 
-        float[] global = new float[10];
-        shared.ApplyMean(0, upload, global);
-        Assert.Equal(Enumerable.Range(0, 10).Select(i => shared.MaskFor(0)!.KeptIndices.Contains(i) ? Values[i] : 0f), global);
+        double[] mean = shared.ExpandMean(0, upload);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => shared.MaskFor(0)!.KeptIndices.Contains(i) ? (double)Values[i] : 0.0), mean);
     }
 }

@@ -3,7 +3,8 @@ using FedLlm.Encryption.Keys;
 using FedLlm.Federation.Encryption;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Pruning;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
 using FedLlm.Encryption.Homomorphic;
@@ -13,18 +14,16 @@ namespace FedLlm.Tests.Encryption;
 public class ServerHoldsNoSecretTests
 {
     private static readonly Type[] ClientOnly =
-        [typeof(HeSecretKey), typeof(HeEncryptor), typeof(HeDecryptor), typeof(ClientKeyStore), typeof(EncryptedUpdateClient), typeof(EncryptingExecutor)];
+        [typeof(HeSecretKey), typeof(HeEncryptor), typeof(HeDecryptor), typeof(ClientKeyStore), typeof(EncryptedUpdateClient), typeof(EncryptingExecutor), typeof(MemberGlobal)];
 
     [Fact]
     public void TheServerObjectGraphOfAnEncryptedSimulationReachesNoKeyMaterial()
     {
         var layout = new ParameterLayout([("lora_A", [4L, 8L]), ("lora_B", [8L, 4L])]);
-        var section = new EncryptionSection { Enabled = true, MaxClients = 4, Pruning = PruningModes.SharedMask, StartRound = 0 };
-        using var simulation = EncryptedSimulation.CreateOrNull(section, layout, [0, 1, 2], 7, new NoClients(), new float[64])!;
-        var engine = new RoundEngine(new FedAvgStrategy(new StrategyOptions { Algorithm = "fedavg", TotalClients = 3 }), [0, 1, 2], 7)
-        {
-            OpaqueAggregator = simulation.ServerAggregator,
-        };
+        var config = new RunConfig { Seed = 7, Encryption = new EncryptionSection { Enabled = true, MaxClients = 4, Pruning = "shared_mask", StartRound = 0 } };
+        var strategy = (Func<ServerStrategy>)(() => StrategyRegistry.Create(config.StrategyOptions(3)));
+        using var simulation = new EncryptedSimulation(config, layout, [0, 1, 2], new NoClients(), new float[64], strategy());
+        var engine = new RoundEngine(strategy(), [0, 1, 2], 3, 7, 64, opaqueAggregator: simulation.ServerAggregator);
 
         List<object> reached = Reachable(engine);
 

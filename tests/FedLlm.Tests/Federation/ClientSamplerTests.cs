@@ -9,7 +9,7 @@ public class ClientSamplerTests
     [Fact]
     public void SameSeedAndRoundGiveTheSameSortedDistinctSample()
     {
-        var strategy = StrategyFactory.Create(new StrategyOptions { Algorithm = "fedavg", TotalClients = 100, ClientsPerRound = 10 });
+        var strategy = StrategyRegistry.Create(new StrategyOptions { Algorithm = "fedavg", TotalClients = 100, ClientsPerRound = 10 });
         IReadOnlyList<int> first = strategy.SampleClients(5, Hundred, 42);
         Assert.Equal(first, strategy.SampleClients(5, Hundred, 42));
         Assert.Equal(first, strategy.SampleClients(5, [.. Hundred.Reverse()], 42));
@@ -24,9 +24,9 @@ public class ClientSamplerTests
     [Fact]
     public void EveryoneIsSampledWhenFewerAreAvailable()
     {
-        var strategy = StrategyFactory.Create(new StrategyOptions { Algorithm = "fedavg", TotalClients = 10, ClientsPerRound = 5 });
+        var strategy = StrategyRegistry.Create(new StrategyOptions { Algorithm = "fedavg", TotalClients = 10, ClientsPerRound = 5 });
         Assert.Equal([2, 3, 7], strategy.SampleClients(0, [7, 2, 3], 1));
-        var all = StrategyFactory.Create(new StrategyOptions { Algorithm = "fedavg", TotalClients = 4 });
+        var all = StrategyRegistry.Create(new StrategyOptions { Algorithm = "fedavg", TotalClients = 4 });
         Assert.Equal([0, 1, 2, 3], all.SampleClients(9, [3, 1, 0, 2], 1));
     }
 

@@ -1,5 +1,6 @@
 using FedLlm.Data.Demo;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Tests.Infrastructure;
 
 namespace FedLlm.Tests.Federation;
@@ -15,13 +16,13 @@ public class GlobalTestSetTests(TinySimulationModel tiny)
         {
             Data = tiny.Config(temp.Path, "fedavg", "x").Data with { TestFraction = 0.25 },
         };
-        var examples = TinySimulationModel.Examples(config);
-        var data = SimulationData.Prepare(config, examples);
+        var records = RunRecords.Load(config);
+        var data = RunData.Prepare(config, records);
         Assert.Equal(18, data.GlobalTest.Count);
-        Assert.Equal(examples.Count - 18, data.Split.RecordCount);
+        Assert.Equal(records.Records.Count - 18, data.Split.RecordCount);
         var clientRecords = data.Clients.SelectMany(c => c.Train.Concat(c.HeldOut)).ToHashSet(ReferenceEqualityComparer.Instance);
         Assert.DoesNotContain(data.GlobalTest, e => clientRecords.Contains(e));
-        Assert.Equal(data.GlobalTest, SimulationData.Prepare(config, examples).GlobalTest); // deterministic from the seed
+        Assert.Equal(data.GlobalTest.Select(e => e.Metadata.Source), RunData.Prepare(config, RunRecords.Load(config)).GlobalTest.Select(e => e.Metadata.Source)); // deterministic from the seed
 
         var result = await tiny.RunAsync(config);
         var evaluations = result.Run.ReadMetrics().Where(m => m["type"]!.GetValue<string>() == "evaluation").ToList();
@@ -36,7 +37,7 @@ public class GlobalTestSetTests(TinySimulationModel tiny)
             Assert.Equal(2, test["accuracy_examples"]!.GetValue<int>()); // demo records carry reference answers
             Assert.InRange(test["accuracy"]!.GetValue<double>(), 0, 1);
         }
-        Assert.NotNull(result.FinalTest);
+        Assert.NotNull(result.Final?.Test);
         Assert.Contains("global test loss", File.ReadAllText(result.ReportFile));
     }
 
@@ -48,14 +49,13 @@ public class GlobalTestSetTests(TinySimulationModel tiny)
         {
             Data = tiny.Config(temp.Path, "fedavg", "x").Data with { TestPath = "test.jsonl" },
         };
-        var examples = TinySimulationModel.Examples(config);
+        var examples = RunRecords.Load(config with { Data = config.Data with { TestPath = null } }).Records;
         var test = DemoTasks.Generate(10, 99);
-        var data = SimulationData.Prepare(config, examples, test);
+        var data = RunData.Prepare(config, new RunRecords(examples, null, test, []));
         Assert.Same(test, data.GlobalTest);
         Assert.Equal(examples.Count, data.Split.RecordCount);
 
         var both = config with { Data = config.Data with { TestFraction = 0.1 } };
-        var error = Assert.Throws<ArgumentException>(() => SimulationData.Prepare(both, examples, test));
-        Assert.Contains("data.test_path or data.test_fraction", error.Message);
+        Assert.Contains(both.Validate(RunPurpose.Simulate), p => p.Contains("data.test_path or data.test_fraction", StringComparison.Ordinal));
     }
 }

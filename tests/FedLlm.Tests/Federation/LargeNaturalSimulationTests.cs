@@ -1,5 +1,6 @@
 using FedLlm.Federation.Demo;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Tests.Infrastructure;
 
 namespace FedLlm.Tests.Federation;
@@ -18,12 +19,13 @@ public class LargeNaturalSimulationTests(TinySimulationModel tiny)
         {
             Split = new SplitSection { Method = "natural", Field = "client" },
             Strategy = tiny.Config(temp.Path, "scaffold", "x").Strategy with { ClientsPerRound = 10 },
-            Data = tiny.Config(temp.Path, "scaffold", "x").Data with { HeldOutFraction = 0, MaxAccuracyExamplesPerClient = 0 },
+            Data = tiny.Config(temp.Path, "scaffold", "x").Data with { HeldOutFraction = 0 },
+            Evaluation = new EvaluationSection { MaxAccuracyExamples = 0 },
         };
         using var model = tiny.Load();
-        var data = SimulationData.Prepare(config, SyntheticFederation.SkewedRecords(Clients, 2_000, 747));
+        var data = RunData.Prepare(config, new RunRecords(SyntheticFederation.SkewedRecords(Clients, 2_000, 747), null, null, []));
         Assert.Equal(Clients, data.Split.ClientCount);
-        var result = await new SimulationRunner(config, model, data).RunAsync(resume: false);
+        var result = await Simulation.RunAsync(config, model, data);
 
         var round = Assert.Single(result.Run.ReadMetrics(), m => m["type"]!.GetValue<string>() == "round");
         Assert.Equal(10, round["sampled"]!.AsArray().Count);

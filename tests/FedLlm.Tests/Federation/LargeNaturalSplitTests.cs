@@ -1,6 +1,7 @@
 using System.Text;
 using FedLlm.Foundation.Randomness;
 using FedLlm.Federation.Splits;
+using FedLlm.Federation.Client.Algorithms;
 using FedLlm.Federation.Strategies;
 
 namespace FedLlm.Tests.Federation;
@@ -45,10 +46,12 @@ public class LargeNaturalSplitTests
         Assert.Equal(1, summary.MinSize);
         Assert.True(summary.MaxSize > 50);
 
-        var strategy = (ScaffoldStrategy)StrategyFactory.Create(new StrategyOptions { Algorithm = "scaffold", TotalClients = Clients, ClientsPerRound = 10 });
+        var strategy = (ScaffoldStrategy)StrategyRegistry.Create(new StrategyOptions { Algorithm = "scaffold", TotalClients = Clients, ClientsPerRound = 10 });
         int[] available = [.. Enumerable.Range(0, split.ClientCount)];
-        // c_i lives in serialized form only for clients that have trained; the server keeps O(P) state.
-        var storedControls = new Dictionary<int, byte[]>();
+        // c_i lives on disk (the clients' state store) only for clients that have trained; the server keeps O(P) state.
+        using var temp = new FedLlm.Tests.Infrastructure.TempDirectory();
+        var store = new FedLlm.Federation.Client.ClientStateStore(temp.Path);
+        var storedControls = new HashSet<int>();
         float[] global = new float[P];
         var sampledEver = new HashSet<int>();
         for (int round = 0; round < 3; round++)
@@ -58,14 +61,11 @@ public class LargeNaturalSplitTests
             foreach (int id in strategy.SampleClients(round, available, runSeed: 17))
             {
                 sampledEver.Add(id);
-                ScaffoldClient client = storedControls.TryGetValue(id, out byte[]? bytes) ? ScaffoldClient.Load(new MemoryStream(bytes)) : new ScaffoldClient(P);
-                client.BeginRound(plan.ScaffoldControl!);
-                float[] trained = [.. global.Select((w, j) => w - 0.001f * (id % 5 + j))];
-                client.ApplyCorrection(trained, plan.LearningRate);
+                using var client = new ScaffoldClient(store.Read(id, ScaffoldClient.ControlKey, round) ?? new float[P], plan.ScaffoldControl!);
+                float[] trained = [.. global.Select((w, j) => w - 0.001f * (id % 5 + j) - (float)plan.LearningRate * client.Correction[j])];
                 float[] delta = client.Finish(trained, global, stepsRun: 2, plan.LearningRate);
-                using var buffer = new MemoryStream();
-                client.Save(buffer);
-                storedControls[id] = buffer.ToArray();
+                store.Write(id, ScaffoldClient.ControlKey, round, client.ClientControl);
+                storedControls.Add(id);
                 updates.Add(new ClientUpdate(id, split.RecordsOf(id).Count, trained,
                     new Dictionary<string, float[]> { [ExchangeKeys.ScaffoldDeltaControl] = delta }));
             }

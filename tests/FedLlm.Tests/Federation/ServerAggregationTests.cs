@@ -1,4 +1,6 @@
+using FedLlm.Federation.Client.Algorithms;
 using FedLlm.Federation.Strategies;
+using FedLlm.Training.Optimization;
 using static FedLlm.Tests.Federation.StrategyTestKit;
 
 namespace FedLlm.Tests.Federation;
@@ -10,7 +12,7 @@ public class ServerAggregationTests
     [Fact]
     public void FedAvgWeightsBySampleCount()
     {
-        var strategy = StrategyFactory.Create(Options("fedavg"));
+        var strategy = StrategyRegistry.Create(Options("fedavg"));
         // (1·[2,2,5] + 3·[1,6,3]) / 4 = [5,20,14]/4
         float[] next = strategy.Aggregate(0, Global, [Update(0, 1, 2, 2, 5), Update(1, 3, 1, 6, 3)], 4);
         Assert.Equal([1.25f, 5f, 3.5f], next);
@@ -20,7 +22,7 @@ public class ServerAggregationTests
     [Fact]
     public void FedAvgRejectsMismatchedAndDuplicateUpdates()
     {
-        var strategy = StrategyFactory.Create(Options("fedavg"));
+        var strategy = StrategyRegistry.Create(Options("fedavg"));
         var wrongLength = Assert.Throws<ArgumentException>(() => strategy.Aggregate(0, Global, [Update(7, 1, 1, 2)], 4));
         Assert.Contains("Client 7 sent 2 parameters; the global vector has 3", wrongLength.Message);
         var duplicate = Assert.Throws<ArgumentException>(() => strategy.Aggregate(0, Global, [Update(1, 1, 1, 2, 3), Update(1, 1, 1, 2, 3)], 4));
@@ -33,29 +35,28 @@ public class ServerAggregationTests
     [Fact]
     public void FedProxAggregatesLikeFedAvgAndSendsMu()
     {
-        var strategy = StrategyFactory.Create(Options("fedprox") with { ProximalMu = 0.05 });
+        var strategy = StrategyRegistry.Create(Options("fedprox") with { ProximalMu = 0.05 });
         RoundPlan plan = strategy.PlanRound(0, Global);
         Assert.Equal(0.05, plan.ProximalMu);
         Assert.Null(plan.ScaffoldControl);
         Assert.Equal([1.25f, 5f, 3.5f], strategy.Aggregate(0, Global, [Update(0, 1, 2, 2, 5), Update(1, 3, 1, 6, 3)], 4));
-        Assert.Equal(0.0, StrategyFactory.Create(Options("fedavg")).PlanRound(0, Global).ProximalMu);
+        Assert.Equal(0.0, StrategyRegistry.Create(Options("fedavg")).PlanRound(0, Global).ProximalMu);
     }
 
     [Fact]
     public void ScaffoldControlVariatesOverTwoRounds()
     {
-        var strategy = (ScaffoldStrategy)StrategyFactory.Create(Options("scaffold", totalClients: 4) with { LearningRateSchedule = LearningRateScheduleKind.Constant, LearningRate = 0.1 });
-        var clientA = new ScaffoldClient(3);
-        var clientB = new ScaffoldClient(3);
-        var clientC = new ScaffoldClient(3);
+        var strategy = (ScaffoldStrategy)StrategyRegistry.Create(Options("scaffold", totalClients: 4) with { Schedule = ScheduleKind.Constant, LearningRate = 0.1 });
+        // Each client's c_i persists across rounds (the state store keeps it between rounds in a real run).
+        float[] controlA = new float[3], controlB = new float[3], controlC = new float[3];
 
         // Round 0: c = 0. A: (x − y)/(K·lr) = [0.2,0,−0.2]/(2·0.1) = [1,0,−1]; B: [0,0.4,0]/(4·0.1) = [0,1,0].
         float[] x0 = [1, 1, 1];
         RoundPlan plan0 = strategy.PlanRound(0, x0);
         Assert.Equal([0f, 0f, 0f], plan0.ScaffoldControl!);
         Assert.Equal(0.1, plan0.LearningRate);
-        clientA.BeginRound(plan0.ScaffoldControl!);
-        clientB.BeginRound(plan0.ScaffoldControl!);
+        using var clientA = new ScaffoldClient(controlA, plan0.ScaffoldControl!);
+        using var clientB = new ScaffoldClient(controlB, plan0.ScaffoldControl!);
         float[] yA0 = [0.8f, 1.0f, 1.2f];
         float[] yB0 = [1.0f, 0.6f, 1.0f];
         float[] dA0 = clientA.Finish(yA0, x0, stepsRun: 2, learningRate: 0.1);
@@ -69,19 +70,19 @@ public class ServerAggregationTests
 
         // Round 1: A again (c_A = [1,0,−1], corr = c − c_A = [−0.75,0.25,0.75]) and new client C (corr = c).
         RoundPlan plan1 = strategy.PlanRound(1, x1);
-        clientA.BeginRound(plan1.ScaffoldControl!);
-        clientC.BeginRound(plan1.ScaffoldControl!);
-        AssertClose([-0.75, 0.25, 0.75], clientA.Correction, 1e-6);
-        float[] stepped = [1, 1, 1];
-        clientA.ApplyCorrection(stepped, 0.1);
-        AssertClose([1.075, 0.975, 0.925], stepped, 1e-6);
+        using var clientA1 = new ScaffoldClient(controlA, plan1.ScaffoldControl!);
+        using var clientC = new ScaffoldClient(controlC, plan1.ScaffoldControl!);
+        AssertClose([-0.75, 0.25, 0.75], clientA1.Correction, 1e-6);
+        using var stepped = TorchSharp.torch.ones(3);
+        clientA1.AfterOptimizerStep([stepped], 0.1);
+        AssertClose([1.075, 0.975, 0.925], stepped.data<float>().ToArray(), 1e-6);
         float[] yA1 = [0.7f, 0.8f, 1.3f];
         float[] yC1 = [.. x1];
-        float[] dA1 = clientA.Finish(yA1, x1, stepsRun: 2, learningRate: 0.1);
+        float[] dA1 = clientA1.Finish(yA1, x1, stepsRun: 2, learningRate: 0.1);
         float[] dC1 = clientC.Finish(yC1, x1, stepsRun: 1, learningRate: 0.1);
         // c_A⁺ = [1,0,−1] − corr = [1.75,−0.25,−1.75], so Δc_A = [0.75,−0.25,−0.75]; C: Δc = −c.
         AssertClose([0.75, -0.25, -0.75], dA1, 1e-5);
-        AssertClose([1.75, -0.25, -1.75], clientA.ClientControl, 1e-5);
+        AssertClose([1.75, -0.25, -1.75], controlA, 1e-5);
         AssertClose([-0.25, -0.25, 0.25], dC1, 1e-6);
         float[] x2 = strategy.Aggregate(1, x1, [ScaffoldUpdate(0, 3, yA1, dA1), ScaffoldUpdate(2, 1, yC1, dC1)], totalClients: 4);
         AssertClose([0.75, 0.8, 1.25], x2, 1e-6);
@@ -91,15 +92,15 @@ public class ServerAggregationTests
     [Fact]
     public void ScaffoldRequiresDeltaControl()
     {
-        var strategy = StrategyFactory.Create(Options("scaffold"));
-        var error = Assert.Throws<ArgumentException>(() => strategy.Aggregate(0, Global, [Update(3, 1, 1, 2, 3)], 4));
-        Assert.Contains("Client 3 did not send 'scaffold.delta_c'", error.Message);
+        var strategy = StrategyRegistry.Create(Options("scaffold"));
+        string? problem = UpdateValidator.For(strategy, 3).Validate(Update(3, 1, 1, 2, 3), Global);
+        Assert.Equal("client 3: missing 'scaffold.delta_c'", problem);
     }
 
     [Fact]
     public void FedAvgMHeavyBallMomentumOverTwoRounds()
     {
-        var strategy = (FedAvgMStrategy)StrategyFactory.Create(Options("fedavgm") with { Beta1 = 0.5 });
+        var strategy = (FedAvgMStrategy)StrategyRegistry.Create(Options("fedavgm") with { Beta1 = 0.5 });
         Assert.Equal(0.5, strategy.ServerLearningRate); // default η = 1 − β
         // Round 0: Δ = FedAvg − w = [0.25,3,0.5]; v = Δ; w += 0.5·v.
         float[] w1 = strategy.Aggregate(0, Global, [Update(0, 1, 2, 2, 5), Update(1, 3, 1, 6, 3)], 4);
@@ -114,7 +115,7 @@ public class ServerAggregationTests
     [Fact]
     public void FedAvgMEmaFormMatchesOpenFedLlm()
     {
-        var strategy = (FedAvgMStrategy)StrategyFactory.Create(Options("fedavgm") with { Beta1 = 0.5, MomentumForm = FedAvgMForm.Ema });
+        var strategy = (FedAvgMStrategy)StrategyRegistry.Create(Options("fedavgm") with { Beta1 = 0.5, MomentumForm = FedAvgMForm.Ema });
         Assert.Equal(1.0, strategy.ServerLearningRate);
         // Round 0: m = Δ (first round), w += m → FedAvg.
         float[] w1 = strategy.Aggregate(0, Global, [Update(0, 1, 2, 2, 5), Update(1, 3, 1, 6, 3)], 4);
@@ -138,7 +139,7 @@ public class ServerAggregationTests
         string algorithm, double[] m0, double[] v0, double[] w1Expected, double[] m1, double[] v1, double[] w2Expected)
     {
         var options = Options(algorithm) with { ServerLearningRate = 1, Tau = 1, Beta2 = 0.5, Beta1 = algorithm == "fedadagrad" ? null : 0.5 };
-        var strategy = (FedOptStrategy)StrategyFactory.Create(options);
+        var strategy = (FedOptStrategy)StrategyRegistry.Create(options);
         float[] zero = [0, 0, 0];
         // Sample counts 1 and 100 must not matter: the paper's mean is unweighted.
         float[] w1 = strategy.Aggregate(0, zero, [Update(0, 1, 1, 6, -1), Update(1, 100, 1, 8, -1)], 4);
@@ -155,7 +156,7 @@ public class ServerAggregationTests
     public void FedAdamSecondMomentUsesDeltaSquaredNotMomentumSquared()
     {
         // With β1 = 0.5 and Δ = 2, OFL's v from m² would give 0.5·1 + 0.5·1 = 1; the paper's Δ² gives 0.5 + 0.5·4 = 2.5.
-        var strategy = (FedOptStrategy)StrategyFactory.Create(Options("fedadam") with { Tau = 1, Beta1 = 0.5, Beta2 = 0.5 });
+        var strategy = (FedOptStrategy)StrategyRegistry.Create(Options("fedadam") with { Tau = 1, Beta1 = 0.5, Beta2 = 0.5 });
         strategy.Aggregate(0, [0f], [Update(0, 1, 2f)], 4);
         Assert.Equal(2.5, strategy.SecondMoment[0], 12);
     }
@@ -163,7 +164,7 @@ public class ServerAggregationTests
     [Fact]
     public void FedOptCanWeightBySampleCount()
     {
-        var strategy = (FedOptStrategy)StrategyFactory.Create(Options("fedadam") with { FedOptWeighting = DeltaWeighting.BySampleCount, Beta1 = 0 });
+        var strategy = (FedOptStrategy)StrategyRegistry.Create(Options("fedadam") with { FedOptWeighting = DeltaWeighting.BySampleCount, Beta1 = 0 });
         strategy.Aggregate(0, [0f], [Update(0, 1, 4f), Update(1, 3, 0f)], 4);
         Assert.Equal(1.0, strategy.FirstMoment[0], 12); // (1·4 + 3·0)/4
     }
@@ -171,12 +172,12 @@ public class ServerAggregationTests
     [Fact]
     public void LocalOnlyKeepsGlobalAndCanPinOneClient()
     {
-        var strategy = StrategyFactory.Create(Options("local"));
+        var strategy = StrategyRegistry.Create(Options("local"));
         Assert.True(strategy.IsLocalOnly);
         float[] next = strategy.Aggregate(0, Global, [Update(0, 1, 9, 9, 9)], 4);
         Assert.Equal(Global, next);
         Assert.NotSame(Global, next);
-        var pinned = StrategyFactory.Create(Options("local") with { LocalClientId = 2 });
+        var pinned = StrategyRegistry.Create(Options("local") with { LocalClientId = 2 });
         Assert.Equal([2], pinned.SampleClients(0, [0, 1, 2, 3], 7));
         Assert.Empty(pinned.SampleClients(0, [0, 1], 7));
     }
@@ -184,7 +185,7 @@ public class ServerAggregationTests
     [Fact]
     public void CentralTrainsOneVirtualClient()
     {
-        var strategy = StrategyFactory.Create(Options("central", totalClients: 20));
+        var strategy = StrategyRegistry.Create(Options("central", totalClients: 20));
         Assert.True(strategy.IsCentral);
         Assert.Equal([CentralStrategy.VirtualClientId], strategy.SampleClients(3, [0, 5, 9], 1));
         Assert.Equal([4f, 5f, 6f], strategy.Aggregate(0, Global, [Update(0, 100, 4, 5, 6)], 20));

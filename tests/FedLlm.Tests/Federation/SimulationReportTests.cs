@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using FedLlm.Federation.Reporting;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Tests.Infrastructure;
 
 namespace FedLlm.Tests.Federation;
@@ -17,7 +18,8 @@ public partial class SimulationReportTests(TinySimulationModel tiny)
         using var temp = new TempDirectory();
         using var model = tiny.Load();
         var config = tiny.Config(temp.Path, "fedprox", "report");
-        var result = await new SimulationRunner(config, model, TinySimulationModel.Examples(config)).RunAsync(resume: false, evaluateBase: true);
+        config = config with { Evaluation = config.Evaluation with { BaseModel = true } };
+        var result = await Simulation.RunAsync(config, model, TinySimulationModel.Data(config));
 
         string report = File.ReadAllText(result.ReportFile);
         Assert.Contains("# Run report: report", report);
@@ -31,7 +33,10 @@ public partial class SimulationReportTests(TinySimulationModel tiny)
         }
         // Per-client table: base and final global columns, one row per client plus the mean.
         Assert.Contains("| client | name | held-out | base loss | base accuracy | global loss | global accuracy |", report);
-        Assert.Equal(4, report.Split('\n').Count(l => Regex.IsMatch(l, @"^\| \d \| ")));
+        string scores = report[report.IndexOf("## Per-client held-out scores", StringComparison.Ordinal)..];
+        Assert.Equal(4, scores.Split('\n').TakeWhile(l => !l.StartsWith("## Curves", StringComparison.Ordinal)).Count(l => Regex.IsMatch(l, @"^\| \d \| ")));
+        // The clients as the run saw them: names and record counts (a deployed run shows the members that joined instead).
+        Assert.Contains("## Clients", report);
         Assert.Contains("| **mean** |", report);
 
         File.Delete(result.ReportFile);
@@ -45,13 +50,13 @@ public partial class SimulationReportTests(TinySimulationModel tiny)
     public async Task DemoStyleReportComparesBaseLocalOnlyAndFederatedPerClient()
     {
         using var temp = new TempDirectory();
-        SimulationResult federated, local;
-        var federatedConfig = tiny.Config(temp.Path, "fedavg", "federated") with { EvaluateEvery = 0 };
-        using (var model = tiny.Load())
-            federated = await new SimulationRunner(federatedConfig, model, TinySimulationModel.Examples(federatedConfig)).RunAsync(resume: false, evaluateBase: true);
-        var localConfig = tiny.Config(temp.Path, "local", "local") with { EvaluateEvery = 0 };
-        using (var model = tiny.Load())
-            local = await new SimulationRunner(localConfig, model, TinySimulationModel.Examples(localConfig)).RunAsync(resume: false);
+        RunResult federated, local;
+        var federatedConfig = tiny.Config(temp.Path, "fedavg", "federated");
+        federatedConfig = federatedConfig with { Evaluation = federatedConfig.Evaluation with { Every = 0, BaseModel = true } };
+        federated = await tiny.RunAsync(federatedConfig);
+        var localConfig = tiny.Config(temp.Path, "local", "local");
+        localConfig = localConfig with { Evaluation = localConfig.Evaluation with { Every = 0 } };
+        local = await tiny.RunAsync(localConfig);
 
         string path = FedLlm.Federation.Demo.DemoRunner.WriteComparisonReport(federated, local);
         Assert.Equal(federated.ReportFile, path);

@@ -1,6 +1,7 @@
 using FedLlm.Federation.Engine;
 using FedLlm.Foundation.Storage;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Models.Lora;
 using FedLlm.Tests.Infrastructure;
 
@@ -13,16 +14,16 @@ public class SimulationResumeTests(TinySimulationModel tiny)
     private const int Rounds = 4;
 
     /// <summary>Evaluation only at the end, loss only: resume is about training state, and generation is the slow part.</summary>
-    private SimulationConfig Config(string output, string algorithm, string name)
+    private RunConfig Config(string output, string algorithm, string name)
     {
         var config = tiny.Config(output, algorithm, name, Rounds);
-        return config with { EvaluateEvery = 0, Data = config.Data with { MaxAccuracyExamplesPerClient = 0 } };
+        return config with { Evaluation = config.Evaluation with { Every = 0, MaxAccuracyExamples = 0 } };
     }
 
     /// <summary>Cancels the run as soon as the given round has completed (its checkpoint is written right after).</summary>
-    private sealed class CancelAfterRound(int round, CancellationTokenSource source) : ISimulationObserver
+    private sealed class CancelAfterRound(int round, CancellationTokenSource source) : IRunObserver
     {
-        public void RoundCompleted(RoundOutcome outcome, int totalRounds)
+        public void RoundCompleted(RoundOutcome outcome, System.Text.Json.Nodes.JsonObject record, int totalRounds)
         {
             if (outcome.Round == round) source.Cancel();
         }
@@ -48,7 +49,7 @@ public class SimulationResumeTests(TinySimulationModel tiny)
         Assert.False(Directory.Exists(run.FinalAdapterDirectory), "the interrupted run must not have finished");
 
         // What a kill in the middle of round 2 leaves behind: a client state written for round 2 and a half-written metrics line.
-        new FedLlm.Federation.Client.ClientStateStore(run.ClientStateDirectory).Write(0, "scaffold.c_i", 2, new float[reference.Global.Length]);
+        new FedLlm.Federation.Client.ClientStateStore(run.ClientStateDirectory).Write(0, "scaffold.c_i", 2, new float[reference.Global!.Length]);
         File.AppendAllText(run.MetricsFile, "{\"type\":\"round\",\"round\":2,\"sampl");
 
         var resumed = await tiny.RunAsync(config, resume: true);

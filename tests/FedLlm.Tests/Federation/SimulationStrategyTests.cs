@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
 using FedLlm.Models.SafeTensors;
@@ -11,7 +12,7 @@ namespace FedLlm.Tests.Federation;
 [Collection(SimulationCollection.Name)]
 public class SimulationStrategyTests(TinySimulationModel tiny)
 {
-    public static TheoryData<string> Algorithms() => [.. StrategyNames.All];
+    public static TheoryData<string> Algorithms() => [.. StrategyRegistry.All.Select(k => k.Name)];
 
     [Theory]
     [MemberData(nameof(Algorithms))]
@@ -21,7 +22,7 @@ public class SimulationStrategyTests(TinySimulationModel tiny)
         // Evaluated once, after the last round, loss only: local-only scores every trained client's adapter on every
         // client, and generation (accuracy) is the slow part; other tests cover accuracy.
         var config = tiny.Config(temp.Path, algorithm, algorithm);
-        config = config with { EvaluateEvery = 0, Data = config.Data with { MaxAccuracyExamplesPerClient = 0 } };
+        config = config with { Evaluation = config.Evaluation with { Every = 0, MaxAccuracyExamples = 0 } };
         var result = await tiny.RunAsync(config);
         var run = result.Run;
 
@@ -37,13 +38,13 @@ public class SimulationStrategyTests(TinySimulationModel tiny)
             Assert.All(perClient, p => Assert.True(double.IsFinite(p.Value!.GetValue<double>())));
             Assert.Empty(round["rejected"]!.AsArray());
             Assert.True(round["bytes_up"]!.GetValue<long>() > 0);
-            int expectedSampled = algorithm == StrategyNames.Central ? 1 : 3;
+            int expectedSampled = algorithm == CentralStrategy.Kind.Name ? 1 : 3;
             Assert.Equal(expectedSampled, round["sampled"]!.AsArray().Count);
         }
         var evaluations = metrics.Where(m => m["type"]!.GetValue<string>() == "evaluation").ToList();
         Assert.Single(evaluations);
         Assert.Equal(1, evaluations[0]["round"]!.GetValue<int>());
-        Assert.Equal(algorithm == StrategyNames.Local ? RunMetrics.LocalOnlyModel : RunMetrics.GlobalModel, RunMetrics.ModelOf(evaluations[^1]));
+        Assert.Equal(algorithm == LocalOnlyStrategy.Kind.Name ? RunMetrics.LocalOnlyModel : RunMetrics.GlobalModel, RunMetrics.ModelOf(evaluations[^1]));
         Assert.Equal(4, result.FinalScores.Count);
         Assert.All(result.FinalScores, s => Assert.True(double.IsFinite(s.Loss) && s.Loss > 0, $"client {s.ClientId} loss {s.Loss}"));
 
@@ -61,7 +62,7 @@ public class SimulationStrategyTests(TinySimulationModel tiny)
         Assert.Equal(4, adapterConfig["r"]!.GetValue<int>());
 
         float[] initial = tiny.InitialGlobal(config);
-        if (algorithm == StrategyNames.Local)
+        if (algorithm == LocalOnlyStrategy.Kind.Name)
         {
             // Nothing is exchanged: the global stays at its initialisation, each client's own adapter moved, and they differ.
             Assert.Equal(initial, result.Global);
@@ -75,7 +76,7 @@ public class SimulationStrategyTests(TinySimulationModel tiny)
         else
         {
             Assert.NotEqual(initial, result.Global);
-            Assert.All(result.Global, w => Assert.True(float.IsFinite(w)));
+            Assert.All(result.Global!, w => Assert.True(float.IsFinite(w)));
         }
         Assert.True(File.Exists(run.ReportFile));
     }

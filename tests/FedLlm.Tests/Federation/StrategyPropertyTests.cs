@@ -16,7 +16,7 @@ public class StrategyPropertyTests
         var updates = Enumerable.Range(0, count)
             .Select(i => new ClientUpdate(i, 1 + (sampleSeed.Get * (i + 3)) % 1000, (float[])weights.Clone()))
             .ToList();
-        var strategy = StrategyFactory.Create(new StrategyOptions { Algorithm = "fedavg", TotalClients = count });
+        var strategy = StrategyRegistry.Create(new StrategyOptions { Algorithm = "fedavg", TotalClients = count });
         return strategy.Aggregate(0, new float[weights.Length], updates, count).SequenceEqual(weights);
     }
 
@@ -26,7 +26,7 @@ public class StrategyPropertyTests
         int length = Math.Min(a.Get.Length, b.Get.Length);
         float[] wa = ToVector(a.Get[..length]);
         float[] wb = ToVector(b.Get[..length]);
-        var strategy = StrategyFactory.Create(new StrategyOptions { Algorithm = "fedavg", TotalClients = 2 });
+        var strategy = StrategyRegistry.Create(new StrategyOptions { Algorithm = "fedavg", TotalClients = 2 });
         float[] mean = strategy.Aggregate(0, new float[length], [new ClientUpdate(0, na.Get, wa), new ClientUpdate(1, nb.Get, wb)], 2);
         // Weights n_a/n_S and n_b/n_S sum to one: the result lies between the inputs, and equals the double reference.
         return Enumerable.Range(0, length).All(j =>

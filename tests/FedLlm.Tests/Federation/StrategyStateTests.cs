@@ -7,7 +7,7 @@ public class StrategyStateTests
 {
     private const int P = 37;
 
-    public static TheoryData<string> Algorithms => [.. StrategyNames.All.Where(n => n != StrategyNames.Central)];
+    public static TheoryData<string> Algorithms => [.. StrategyRegistry.All.Where(k => k.Capabilities.Baseline != BaselineKind.Central).Select(k => k.Name)];
 
     [Theory]
     [MemberData(nameof(Algorithms))]
@@ -16,13 +16,13 @@ public class StrategyStateTests
         var options = new StrategyOptions { Algorithm = algorithm, TotalClients = 5, ClientsPerRound = 3 };
         var rng = new Xoshiro256StarStar(11);
         float[] global = RandomVector(rng);
-        ServerStrategy original = StrategyFactory.Create(options);
+        ServerStrategy original = StrategyRegistry.Create(options);
         global = RunRound(original, 0, global, rng);
         global = RunRound(original, 1, global, rng);
 
         using var saved = new MemoryStream();
         original.SaveState(saved);
-        ServerStrategy resumed = StrategyFactory.Create(options);
+        ServerStrategy resumed = StrategyRegistry.Create(options);
         saved.Position = 0;
         resumed.LoadState(saved);
 
@@ -37,8 +37,8 @@ public class StrategyStateTests
     [Fact]
     public void LoadingAnotherAlgorithmsStateIsRejected()
     {
-        var adam = StrategyFactory.Create(new StrategyOptions { Algorithm = "fedadam", TotalClients = 2 });
-        var yogi = StrategyFactory.Create(new StrategyOptions { Algorithm = "fedyogi", TotalClients = 2 });
+        var adam = StrategyRegistry.Create(new StrategyOptions { Algorithm = "fedadam", TotalClients = 2 });
+        var yogi = StrategyRegistry.Create(new StrategyOptions { Algorithm = "fedyogi", TotalClients = 2 });
         using var state = new MemoryStream(Serialize(adam));
         var error = Assert.Throws<InvalidDataException>(() => yogi.LoadState(state));
         Assert.Contains("saved by 'fedadam'", error.Message);
@@ -48,7 +48,7 @@ public class StrategyStateTests
     [Fact]
     public void TruncatedStateIsReported()
     {
-        var strategy = StrategyFactory.Create(new StrategyOptions { Algorithm = "fedadam", TotalClients = 2 });
+        var strategy = StrategyRegistry.Create(new StrategyOptions { Algorithm = "fedadam", TotalClients = 2 });
         strategy.Aggregate(0, [0f, 0f], [new ClientUpdate(0, 1, [1f, 1f])], 2);
         byte[] bytes = Serialize(strategy);
         var error = Assert.Throws<InvalidDataException>(() => strategy.LoadState(new MemoryStream(bytes[..^10])));

@@ -24,7 +24,7 @@ public class UpdateValidatorTests
     [Fact]
     public void DemandsTheStrategysExtras()
     {
-        var validator = UpdateValidator.For(StrategyFactory.Create(new StrategyOptions { Algorithm = "scaffold", TotalClients = 2 }), 3);
+        var validator = UpdateValidator.For(StrategyRegistry.Create(new StrategyOptions { Algorithm = "scaffold", TotalClients = 2 }), 3);
         Assert.Equal("client 0: missing 'scaffold.delta_c'", validator.Validate(new ClientUpdate(0, 1, [0, 0, 0]), Global));
         var shortExtra = new ClientUpdate(0, 1, [0, 0, 0], new Dictionary<string, float[]> { [ExchangeKeys.ScaffoldDeltaControl] = [1] });
         Assert.Equal("client 0: 'scaffold.delta_c' has 1 values, expected 3", validator.Validate(shortExtra, Global));

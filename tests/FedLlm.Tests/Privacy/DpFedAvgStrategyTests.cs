@@ -14,11 +14,13 @@ public class DpFedAvgStrategyTests
 
     private static DpFedAvgStrategy Wrap(string algorithm, double z = 1.0, double clip = 1.0, double? quantile = null, bool clientSide = false,
         double? budget = null, double? countNoise = null) =>
-        new(StrategyFactory.Create(new StrategyOptions { Algorithm = algorithm, TotalClients = 10, ClientsPerRound = 4, LearningRate = 0.1 }),
+        new(StrategyRegistry.Create(new StrategyOptions { Algorithm = algorithm, TotalClients = 10, ClientsPerRound = 4, LearningRate = 0.1 }),
             new ClientDpOptions
             {
                 NoiseMultiplier = z, ClipNorm = clip, ClientsPerRound = 4, TotalClients = 10, AdaptiveQuantile = quantile,
                 ClientSideNoise = clientSide, EpsilonBudget = budget, AdaptiveCountNoise = countNoise,
+                // Seeded so the tests can regenerate the exact noise; real runs draw it from the OS CSPRNG.
+                ReproducibleNoise = true,
             }, runSeed: 3);
 
     private static ClientUpdate[] Updates(float[] global, params float[] scales) =>

@@ -2,7 +2,8 @@ using System.Text.Json.Nodes;
 using FedLlm.Data.Demo;
 using FedLlm.Federation.Client;
 using FedLlm.Federation.Demo;
-using FedLlm.Federation.Simulation;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Models;
 using FedLlm.Models.Presets;
 using FedLlm.Privacy.Accounting;
@@ -21,26 +22,30 @@ public class PrivateSimulationTests
         return directory;
     }
 
-    private static SimulationConfig Config(TempDirectory temp, string model, string name, PrivacySection privacy) => new()
+    private static RunConfig Config(TempDirectory temp, string model, string name, PrivacySection privacy) => new()
     {
         Name = name,
         OutputDirectory = temp.File("runs"),
         Seed = 5,
         Model = new ModelSection { Path = model },
-        Data = new DataSection { Template = "chatml", DemoRecords = 160, HeldOutFraction = 0.2, MaxAccuracyExamplesPerClient = 0 },
+        Data = new DataSection { Template = "chatml", DemoRecords = 160, HeldOutFraction = 0.2 },
         Split = new SplitSection { Method = "iid", Clients = 4 },
         Lora = new LoraSection { Rank = 4, Alpha = 8, Dropout = 0, Targets = "q_proj,v_proj" },
-        Strategy = new StrategySection { Algorithm = "fedavg", ClientsPerRound = 2, LearningRate = 5e-3, Schedule = "constant" },
-        Local = new LocalTrainingOptions { LocalSteps = 3, BatchSize = 4, MaxSequenceLength = 64 },
+        Strategy = new StrategySection { Algorithm = "fedavg", ClientsPerRound = 2 },
+        Training = new TrainingSection { LearningRate = 5e-3, Schedule = "constant", MaxSteps = 3, BatchSize = 4, MaxSequenceLength = 64 },
+        Evaluation = new EvaluationSection { MaxAccuracyExamples = 0 },
         Rounds = 3,
         Privacy = privacy,
     };
 
-    private static async Task<List<JsonObject>> RunAsync(SimulationConfig config)
+    private static async Task<List<JsonObject>> RunAsync(RunConfig config) => (await RunFullyAsync(config)).Run.ReadMetrics().ToList();
+
+    private static async Task<RunResult> RunFullyAsync(RunConfig config)
     {
+        config.ThrowIfInvalid(RunPurpose.Simulate);
+        var data = RunData.Prepare(config, RunRecords.Load(config));
         using var model = PretrainedModel.Load(config.Model.Path!);
-        var result = await new SimulationRunner(config, model, DemoTasks.Generate(config.Data.DemoRecords, 7)).RunAsync(resume: false);
-        return result.Run.ReadMetrics().ToList();
+        return await Simulation.RunAsync(config, model, data);
     }
 
     private static List<double> RoundEpsilons(IEnumerable<JsonObject> metrics) =>
@@ -56,7 +61,7 @@ public class PrivateSimulationTests
 
         var metrics = await RunAsync(Config(temp, model, "dp-sgd", new PrivacySection
         {
-            Mode = PrivacySection.DpSgd, NoiseMultiplier = 1.0, ClipNorm = 1.0, Delta = 1e-5,
+            Mode = "dp_sgd", NoiseMultiplier = 1.0, ClipNorm = 1.0, Delta = 1e-5,
             CompareWith = Path.Combine(plain.OutputDirectory, "plain"),
         }));
 
@@ -104,7 +109,7 @@ public class PrivateSimulationTests
         string model = TinyModel(temp);
         var config = Config(temp, model, "client-dp", new PrivacySection
         {
-            Mode = PrivacySection.ClientDp, TargetEpsilon = 8.0, ClipNorm = 0.05, Delta = 1e-5,
+            Mode = "client_dp", TargetEpsilon = 8.0, ClipNorm = 0.05, Delta = 1e-5,
         });
         var metrics = await RunAsync(config);
 
@@ -133,7 +138,7 @@ public class PrivateSimulationTests
         double budget = (afterOne + afterTwo) / 2;
         var metrics = await RunAsync(Config(temp, model, "budget", new PrivacySection
         {
-            Mode = PrivacySection.ClientDp, NoiseMultiplier = 1.0, TargetEpsilon = budget, StopWhenExhausted = true, ClipNorm = 0.05,
+            Mode = "client_dp", NoiseMultiplier = 1.0, TargetEpsilon = budget, StopWhenExhausted = true, ClipNorm = 0.05,
         }));
         Assert.Equal([afterOne], RoundEpsilons(metrics));
         var summary = metrics.Single(m => m["type"]!.GetValue<string>() == "privacy");
@@ -141,15 +146,39 @@ public class PrivateSimulationTests
         Assert.Contains(metrics, m => m["type"]!.GetValue<string>() == "evaluation"); // the stopped run is still evaluated
     }
 
+    /// <summary>
+    /// DP noise comes from the OS CSPRNG: two runs with the same seed end differently, so nobody who knows the seed can
+    /// regenerate the noise and subtract it. Only the explicit reproducible_noise setting (tests) makes them repeat.
+    /// </summary>
+    [Fact]
+    public async Task Client_dp_noise_is_unpredictable_by_default_and_repeats_only_when_asked()
+    {
+        using var temp = new TempDirectory();
+        string model = TinyModel(temp);
+        PrivacySection Privacy(bool reproducible) => new() { Mode = "client_dp", NoiseMultiplier = 1.0, ClipNorm = 0.05, ReproducibleNoise = reproducible };
+        RunConfig Short(string name, bool reproducible) => Config(temp, model, name, Privacy(reproducible)) with { Rounds = 1 };
+
+        var secureA = await RunFullyAsync(Short("secure-a", false));
+        var secureB = await RunFullyAsync(Short("secure-b", false));
+        Assert.NotEqual(secureA.Global, secureB.Global);
+        var seededA = await RunFullyAsync(Short("seeded-a", true));
+        var seededB = await RunFullyAsync(Short("seeded-b", true));
+        Assert.Equal(seededA.Global, seededB.Global);
+        // The report says in its first lines that ε then protects nothing.
+        string report = File.ReadAllText(seededA.ReportFile);
+        Assert.Contains("ε does NOT hold", report.Split('\n').Take(4).Aggregate("", (a, l) => a + l));
+        Assert.DoesNotContain("ε does NOT hold", File.ReadAllText(secureA.ReportFile));
+    }
+
     [Fact]
     public void Invalid_privacy_sections_are_reported_before_training()
     {
-        var config = new SimulationConfig { Model = new ModelSection { Preset = "tiny" } };
+        var config = new RunConfig { Model = new ModelSection { Preset = "tiny" } };
         IReadOnlyList<string> With(PrivacySection privacy, string algorithm = "fedavg") =>
-            (config with { Privacy = privacy, Strategy = new StrategySection { Algorithm = algorithm } }).Validate();
+            (config with { Privacy = privacy, Strategy = new StrategySection { Algorithm = algorithm } }).Validate(RunPurpose.Partition);
         Assert.Contains(With(new PrivacySection { Mode = "dp-xyz" }), p => p.Contains("privacy.mode"));
         Assert.Contains(With(new PrivacySection { Mode = "dp_sgd" }), p => p.Contains("noise_multiplier or target_epsilon"));
-        Assert.Contains(With(new PrivacySection { Mode = "client_dp", NoiseMultiplier = 1, StopWhenExhausted = true }), p => p.Contains("needs target_epsilon"));
+        Assert.Contains(With(new PrivacySection { Mode = "client_dp", NoiseMultiplier = 1, StopWhenExhausted = true }), p => p.Contains("needs privacy.target_epsilon"));
         Assert.Contains(With(new PrivacySection { Mode = "client_dp", NoiseMultiplier = 1 }, "scaffold"), p => p.Contains("scaffold"));
         Assert.Empty(With(new PrivacySection { Mode = "dp_sgd", TargetEpsilon = 3 }));
     }

@@ -1,6 +1,8 @@
 using FedLlm.Data.Loading;
 using FedLlm.Data.Model;
 using FedLlm.Data.Templates;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Runs;
 using FedLlm.Models;
 using FedLlm.Models.Lora;
 using FedLlm.Tests.Infrastructure;
@@ -22,33 +24,34 @@ public class StoriesFineTuningTests
     public void LoraSftOnAlpacaLowersHeldOutLossByAtLeastTenPercent()
     {
         using var temp = new TempDirectory();
-        var config = new TrainConfig
+        var config = new RunConfig
         {
-            OutputDir = temp.File("out"),
-            Model = new TrainModelSection { Path = ConvertStories(temp) },
-            Data = new TrainDataSection { Path = SharedData.PathOf("data/alpaca/alpaca_en_demo.json"), HeldOutFraction = 0.05, MaxEvalExamples = 32 },
-            Lora = new TrainLoraSection { Rank = 8, Alpha = 16, Dropout = 0 },
-            Training = new TrainOptimizationSection
-            {
-                LearningRate = 1e-2, BatchSize = 8, MaxSteps = 60, WarmupSteps = 5, MaxSequenceLength = 64, EvalEvery = 30, Seed = 1,
-            },
+            Name = "alpaca",
+            OutputDirectory = temp.File("runs"),
+            Seed = 1,
+            Model = new ModelSection { Path = ConvertStories(temp) },
+            Data = new DataSection { Path = SharedData.PathOf("data/alpaca/alpaca_en_demo.json"), HeldOutFraction = 0.05 },
+            Lora = new LoraSection { Rank = 8, Alpha = 16, Dropout = 0 },
+            Training = new TrainingSection { LearningRate = 1e-2, BatchSize = 8, MaxSteps = 60, WarmupSteps = 5, MaxSequenceLength = 64 },
+            Evaluation = new EvaluationSection { Every = 30, MaxExamples = 32 },
         };
-        Assert.Empty(config.Validate());
-        var data = TrainingData.Load(config);
-        Assert.Equal(999, data.Train.Count + data.HeldOut.Count);
-        Assert.Equal(50, data.HeldOut.Count);
+        Assert.Empty(config.Validate(RunPurpose.Train));
+        var records = RunRecords.Load(config);
+        var party = RunData.ForParty(config, records, 0, "local");
+        Assert.Equal(999, party.Train.Count + party.HeldOut.Count);
+        Assert.Equal(50, party.HeldOut.Count);
         // A few hundred training records are plenty for 60 steps and keep tokenization short.
-        data = data with { Train = data.Train.Take(240).ToList() };
+        records = records with { Records = records.Records.Take(240 + 12).ToList() };
 
         using var model = PretrainedModel.Load(config.Model.Path!);
-        var run = new TrainingRun(config, model, data);
+        var (run, _, _) = LocalTraining.Prepare(config, model, records);
         var result = run.Run();
 
         Assert.Equal(60, result.Steps.Count);
         Assert.Equal(new[] { 0, 30, 60 }, result.Evaluations.Select(e => e.Step));
         double before = result.Evaluations[0].HeldOutLoss, after = result.Evaluations[^1].HeldOutLoss;
         Assert.True(after <= 0.9 * before, $"held-out loss {before:F4} -> {after:F4}");
-        Assert.True(File.Exists(Path.Combine(config.OutputDir, LoraAdapterSet.WeightsFileName)));
+        Assert.True(File.Exists(Path.Combine(config.RunDirectory, TrainingRun.AdapterFolder, LoraAdapterSet.WeightsFileName)));
     }
 
     [SharedDataFact]
@@ -68,10 +71,10 @@ public class StoriesFineTuningTests
 
         var adapters = LoraAdapterSet.Attach(model.Model, new LoraConfig { Rank = 8, Alpha = 16, Dropout = 0, TargetModules = LoraConfig.AllLinearModules }, seed: 7);
         using var trainer = new DpoTrainer(adapters, new TrainerOptions { LearningRate = 1e-2, BatchSize = 8, MaxSteps = 20, Seed = 3 }, padId, beta: 0.1);
-        var reference = trainer.ReferenceLogProbs(pairs);
-        var before = trainer.Evaluate(pairs, reference);
+        var reference = DpoScoring.ReferenceLogProbs(adapters, pairs, 8, padId);
+        var before = DpoScoring.Evaluate(model.Model, pairs, reference, 0.1, 8, padId);
         var history = trainer.Train(pairs);
-        var after = trainer.Evaluate(pairs, reference);
+        var after = DpoScoring.Evaluate(model.Model, pairs, reference, 0.1, 8, padId);
 
         Assert.Equal(0, before.Margin, 6); // a fresh adapter (B = 0) is the reference
         Assert.True(after.Accuracy >= before.Accuracy + 0.3, $"accuracy {before.Accuracy:F3} -> {after.Accuracy:F3}");
@@ -80,7 +83,7 @@ public class StoriesFineTuningTests
         Assert.Equal(20, history.Count);
 
         // Reference log-probs with the trained adapter switched off equal a base model that never had one, exactly.
-        var (chosen, rejected) = trainer.ReferenceLogProbs(pairs.Take(8).ToList());
+        var (chosen, rejected) = DpoScoring.ReferenceLogProbs(adapters, pairs.Take(8).ToList(), 8, padId);
         using var fresh = PretrainedModel.Load(modelPath);
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();

@@ -84,8 +84,7 @@ public class TrainerTests
         using (var noGrad = no_grad())
             foreach (var (_, p) in adapters.Parameters) p.add_(0.05);
         var pairs = Preferences(4);
-        using var trainer = new DpoTrainer(adapters, new TrainerOptions { BatchSize = 2, MaxSteps = 1 }, padId: 0);
-        var (chosen, _) = trainer.ReferenceLogProbs(pairs);
+        var (chosen, _) = DpoScoring.ReferenceLogProbs(adapters, pairs, batchSize: 2, padId: 0);
 
         // The same model with no adapters at all.
         var baseModel = new CausalLm(model.Config, ScalarType.Float32);

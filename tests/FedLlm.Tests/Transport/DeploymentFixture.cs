@@ -51,8 +51,10 @@ public sealed class DeploymentFixture : IDisposable
             lora:
               rank: 4
               dropout: 0
-            local:
-              local_steps: 2
+            training:
+              learning_rate: 0.002
+              min_learning_rate: 0.0001
+              max_steps: 2
               batch_size: 4
               max_sequence_length: 48
             strategy:

@@ -1,0 +1,88 @@
+using FedLlm.Federation.Strategies;
+using FedLlm.Training.Runs;
+
+namespace FedLlm.Federation.Configuration;
+
+/// <summary>Which command reads the config: each uses a different part of it and checks what it needs.</summary>
+public enum RunPurpose
+{
+    /// <summary><c>fedllm train</c>: one party's data, trained on this machine.</summary>
+    Train,
+    /// <summary><c>fedllm simulate</c>: every client in one process.</summary>
+    Simulate,
+    /// <summary><c>fedllm partition</c>: the split only, no model.</summary>
+    Partition,
+    /// <summary><c>fedllm server</c>: the coordinator of a deployed federation.</summary>
+    Serve,
+    /// <summary><c>fedllm client</c>: one member of a deployed federation.</summary>
+    Join,
+}
+
+/// <summary>
+/// The one run configuration of FedLlm: the same file (YAML, snake_case keys, every key also a flag) drives
+/// <c>train</c>, <c>simulate</c>, <c>server</c> and <c>client</c>; deployment adds <c>server:</c> / <c>client:</c> sections.
+/// Every check lives in <see cref="Validate"/> (and, for what needs the records, <see cref="Data.RunData.Prepare"/>), and
+/// runs before any model loads or any file is written. Defaults and meanings: docs/configuration.md.
+/// </summary>
+public sealed record RunConfig
+{
+    public string Name { get; init; } = "run";
+    public string OutputDirectory { get; init; } = "runs";
+    /// <summary>Every random decision of the run derives from it: split, held-out slices, sampling, LoRA init, data order, dropout.</summary>
+    public ulong Seed { get; init; } = 42;
+    /// <summary><c>sft</c> (instruction data) or <c>dpo</c> (preference pairs; the reference is the base with adapters off).</summary>
+    public string Method { get; init; } = "sft";
+    /// <summary><c>lora</c>, or <c>full</c> (every parameter; <c>fedllm train</c> only).</summary>
+    public string Trainable { get; init; } = "lora";
+    /// <summary>T, federated rounds (also the learning-rate schedule's horizon in a federated run).</summary>
+    public int Rounds { get; init; } = 10;
+    public int CheckpointEvery { get; init; } = 1;
+    /// <summary>Write the global adapter in PEFT format every N rounds (always at the end); 0 = only at the end.</summary>
+    public int SaveAdapterEvery { get; init; }
+    /// <summary>Reject client updates whose distance from the global exceeds this norm.</summary>
+    public double? MaxUpdateNorm { get; init; }
+    public ModelSection Model { get; init; } = new();
+    public DataSection Data { get; init; } = new();
+    public SplitSection Split { get; init; } = new();
+    public LoraSection Lora { get; init; } = new();
+    public TrainingSection Training { get; init; } = new();
+    public DpoSection Dpo { get; init; } = new();
+    public StrategySection Strategy { get; init; } = new();
+    public EvaluationSection Evaluation { get; init; } = new();
+    /// <summary>Differential privacy (DP-SGD or DP-FedAvg); see <see cref="PrivacySection"/>.</summary>
+    public PrivacySection Privacy { get; init; } = new();
+    /// <summary>Encrypted aggregation of pruned deltas (off by default); see <see cref="EncryptionSection"/>.</summary>
+    public EncryptionSection Encryption { get; init; } = new();
+
+    public string RunDirectory => Path.Combine(OutputDirectory, Name);
+
+    /// <summary><see cref="Method"/>, parsed (call after <see cref="Validate"/>).</summary>
+    public TrainingMethod MethodKind => TrainingMethods.Names.Parse(Method, "method");
+
+    public bool IsDpo => MethodKind == TrainingMethod.Dpo;
+
+    public TrainableParts TrainableKind => TrainingMethods.Trainable.Parse(Trainable, "trainable");
+
+    /// <summary>The algorithm's registry entry (call after <see cref="Validate"/>).</summary>
+    public StrategyKind StrategyKind => StrategyRegistry.Find(Strategy.Algorithm);
+
+    /// <summary>Clients sampled per round in a federation of <paramref name="clients"/>.</summary>
+    public int RoundSize(int clients) => ClientSampler.SampleSize(clients, Strategy.ClientsPerRound, Strategy.ClientFraction);
+
+    /// <summary>The strategy's options for a federation of <paramref name="totalClients"/>.</summary>
+    public StrategyOptions StrategyOptions(int totalClients) => Strategy.ToOptions(totalClients, Rounds, Training);
+
+    /// <summary>
+    /// Every problem the config shows on its own for <paramref name="purpose"/>, each naming its key (and, for a
+    /// combination that cannot work, both keys). Problems that need the records (a natural split's client count, a
+    /// missing split field) are found by <see cref="Data.RunData.Prepare"/>.
+    /// </summary>
+    public IReadOnlyList<string> Validate(RunPurpose purpose) => RunConfigValidation.Problems(this, purpose);
+
+    /// <summary>Throws one exception listing every problem of <see cref="Validate"/>.</summary>
+    public void ThrowIfInvalid(RunPurpose purpose)
+    {
+        var problems = Validate(purpose);
+        if (problems.Count > 0) throw new ArgumentException("invalid config: " + string.Join("; ", problems));
+    }
+}

@@ -1,0 +1,174 @@
+using System.Text.Json.Nodes;
+using FedLlm.Federation.Client;
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Engine;
+using FedLlm.Federation.Privacy;
+using FedLlm.Federation.Reporting;
+using FedLlm.Federation.Strategies;
+using FedLlm.Models.Lora;
+
+namespace FedLlm.Federation.Runs;
+
+/// <summary>Progress events of any run, simulated or deployed: the console, the server's log and database, a dashboard.</summary>
+public interface IRunObserver
+{
+    void RoundCompleted(RoundOutcome outcome, JsonObject record, int totalRounds) { }
+    void Evaluated(int round, EvaluatedModel model, EvaluationResult result) { }
+    void Message(string text) { }
+}
+
+/// <summary>Observers that do nothing and that fan out to several.</summary>
+public sealed class RunObservers(params IRunObserver[] observers) : IRunObserver
+{
+    public void RoundCompleted(RoundOutcome outcome, JsonObject record, int totalRounds)
+    {
+        foreach (var o in observers) o.RoundCompleted(outcome, record, totalRounds);
+    }
+
+    public void Evaluated(int round, EvaluatedModel model, EvaluationResult result)
+    {
+        foreach (var o in observers) o.Evaluated(round, model, result);
+    }
+
+    public void Message(string text)
+    {
+        foreach (var o in observers) o.Message(text);
+    }
+}
+
+/// <summary>What a finished run produced. <see cref="Global"/> is null when only the members hold it (encrypted deployment).</summary>
+public sealed record RunResult(RunDirectory Run, float[]? Global, EvaluationResult? Final, EvaluationResult? Base, int AggregatedRounds)
+{
+    public IReadOnlyList<ClientScore> FinalScores => Final?.Scores ?? [];
+    public string ReportFile => Run.ReportFile;
+}
+
+/// <summary>
+/// The one run driver of FedLlm, shared by <c>simulate</c> and <c>server</c>: restore or start → per round (sample,
+/// plan, dispatch through the transport's executor, check each update once, aggregate, evaluate when due, record
+/// metrics, checkpoint) → final adapter → report. Everything that differs between an in-process simulation and a gRPC
+/// deployment is behind <see cref="FederationTransport"/>; every round is checkpointed, and a resumed run continues from
+/// the newest complete checkpoint and ends bit-identical to an uninterrupted one.
+/// </summary>
+public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrategy strategy, LoraAdapterSet adapters,
+    FederationTransport transport, IRunObserver? observer = null)
+{
+    private readonly IRunObserver _observer = observer ?? new RunObservers();
+
+    /// <param name="resume">Continue from the run folder's newest complete checkpoint (a fresh start when there is none).</param>
+    public async Task<RunResult> RunAsync(bool resume, CancellationToken cancellation = default)
+    {
+        float[] global = adapters.Flatten();
+        int firstRound = 0;
+        RunStart start;
+        if (resume && run.RestoreLatest(strategy) is var (doneRound, savedGlobal, files))
+        {
+            global = savedGlobal;
+            firstRound = doneRound + 1;
+            start = new RunStart(doneRound, savedGlobal, files);
+            _observer.Message($"Resuming after round {doneRound + 1} of {config.Rounds}.");
+        }
+        else
+        {
+            run.StartFresh();
+            start = new RunStart(null, global, new Dictionary<string, byte[]>());
+        }
+        run.WriteJson("config.json", RunConfigJson.ToJson(config));
+        transport.Start(start);
+
+        var evaluationLines = run.ReadMetrics().Where(m => m["type"]?.GetValue<string>() == RunMetrics.EvaluationType).ToList();
+        EvaluationResult? baseResult = null;
+        if (config.Evaluation.BaseModel)
+        {
+            baseResult = evaluationLines.LastOrDefault(m => RunMetrics.ModelOf(m) == RunMetrics.BaseModel) is { } saved
+                ? new EvaluationResult(RunMetrics.Scores(saved), null)
+                : await EvaluateAsync(-1, EvaluatedModel.Base, null, cancellation);
+        }
+
+        var engine = new RoundEngine(strategy, transport.Members, transport.FederationSize, config.Seed, global.Length, config.MaxUpdateNorm, transport.OpaqueAggregator)
+        {
+            MinimumClients = transport.MinimumClients,
+            LocalWeightsOf = id => transport.LocalWeightsOf(id, CurrentRound),
+        };
+        if (transport.Executor is IEngineAware aware) aware.Attach(engine);
+        var privacy = config.Privacy.Enabled
+            ? new PrivacyMetrics(config.Privacy, strategy, run.ReadMetrics().Where(m => m["type"]?.GetValue<string>() == RunMetrics.RoundType))
+            : null;
+        if (firstRound < config.Rounds) await transport.ReadyAsync(cancellation);
+
+        EvaluationResult? final = null;
+        int lastRound = firstRound - 1, aggregatedRounds = CountAggregatedRounds();
+        for (int round = firstRound; round < config.Rounds; round++)
+        {
+            if (privacy is { RunBudgetExhausted: true }) break;
+            CurrentRound = lastRound = round;
+            // Under encryption the server has no plaintext global: tasks carry no weights, members train from their own.
+            var outcome = await engine.RunRoundAsync(round, transport.OpaqueAggregator is null ? global : [], transport.Executor, cancellation);
+            var previousGlobal = global;
+            global = transport.AfterRound(outcome, global);
+            if (outcome.Aggregated) aggregatedRounds++;
+
+            var record = RunMetrics.Round(outcome);
+            if (!outcome.Aggregated && strategy.Capabilities.ExchangesUpdates)
+                record["failed"] = $"{outcome.Accepted.Count} accepted update(s), fewer than the {Math.Max(1, transport.MinimumClients)} needed: the global is unchanged";
+            privacy?.AddTo(record, outcome);
+            transport.AddRoundMetrics(record, outcome, previousGlobal);
+            run.AppendMetrics(record);
+            _observer.RoundCompleted(outcome, record, config.Rounds);
+
+            bool last = round == config.Rounds - 1 || privacy is { RunBudgetExhausted: true };
+            if (last && round < config.Rounds - 1) _observer.Message($"Privacy budget ε = {config.Privacy.TargetEpsilon} reached: stopping after round {round + 1}.");
+            if (last || (config.Evaluation.Every > 0 && (round + 1) % config.Evaluation.Every == 0))
+            {
+                var model = strategy.IsLocalOnly ? EvaluatedModel.LocalOnly : EvaluatedModel.Global;
+                final = await EvaluateAsync(round, model, transport.HoldsGlobal ? global : null, cancellation);
+            }
+            if (transport.HoldsGlobal && (last || (config.SaveAdapterEvery > 0 && (round + 1) % config.SaveAdapterEvery == 0)))
+            {
+                adapters.Load(global);
+                adapters.Save(last ? run.FinalAdapterDirectory : run.AdapterDirectory(round + 1));
+            }
+            if (last || (round + 1) % Math.Max(1, config.CheckpointEvery) == 0)
+                transport.Checkpointed(round, run.WriteCheckpoint(round, global, strategy, transport.CheckpointFiles()));
+            if (last) break;
+        }
+        if (privacy is not null && lastRound >= firstRound)
+        {
+            double? nonPrivate = config.Privacy.CompareWith is { } other ? PrivacyMetrics.FinalHeldOutLossOf(other) : null;
+            run.AppendMetrics(privacy.Summary(lastRound, ClientEvaluator.Mean(final?.Scores ?? []).Loss, nonPrivate, stoppedEarly: lastRound < config.Rounds - 1));
+        }
+        await transport.FinishAsync(cancellation);
+        run.WriteJson("members.json", MembersJson(transport.DescribeMembers()));
+        RunReport.Write(run);
+        return new RunResult(run, transport.HoldsGlobal ? global : null, final, baseResult, aggregatedRounds);
+    }
+
+    /// <summary>The round being run; the engine reads local-only vectors as of its start.</summary>
+    private int CurrentRound { get; set; }
+
+    private async Task<EvaluationResult> EvaluateAsync(int round, EvaluatedModel model, float[]? weights, CancellationToken cancellation)
+    {
+        var result = await transport.EvaluateAsync(round, model, weights, cancellation);
+        run.AppendMetrics(RunMetrics.Evaluation(round, RunMetrics.Label(model), result.Scores, result.Test));
+        _observer.Evaluated(round, model, result);
+        return result;
+    }
+
+    private int CountAggregatedRounds() =>
+        run.ReadMetrics().Count(m => m["type"]?.GetValue<string>() == RunMetrics.RoundType && m["aggregated"]?.GetValue<bool>() == true);
+
+    private static JsonArray MembersJson(IReadOnlyList<FederationMember> members) =>
+        new([.. members.Select(m => (JsonNode)new JsonObject
+        {
+            ["client"] = m.ClientId,
+            ["name"] = m.Name,
+            ["train_records"] = m.TrainRecords,
+            ["held_out_records"] = m.HeldOutRecords,
+        })]);
+}
+
+/// <summary>An executor that checks updates itself as they arrive (so it can answer the client) with the engine's one check.</summary>
+public interface IEngineAware
+{
+    void Attach(RoundEngine engine);
+}

@@ -1,0 +1,23 @@
+using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Strategies;
+using FedLlm.Models;
+
+namespace FedLlm.Federation.Runs;
+
+/// <summary><c>fedllm simulate</c>: the run driver with the in-process transport, over data prepared (and so checked) beforehand.</summary>
+public static class Simulation
+{
+    /// <param name="resume">Continue from the run folder's newest complete checkpoint (a fresh start when there is none).</param>
+    public static async Task<RunResult> RunAsync(RunConfig config, PretrainedModel model, RunData data, IRunObserver? observer = null,
+        bool resume = false, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(data);
+        var run = new RunDirectory(config.RunDirectory);
+        var adapters = RunSetup.AttachAdapters(model, config);
+        var strategy = config.Privacy.Wrap(StrategyRegistry.Create(config.StrategyOptions(data.Clients.Count)), config, data.Clients.Count);
+        using var transport = new InProcessFederation(config, model, adapters, data, run, strategy);
+        data.Split.Save(run.SplitFile);
+        return await new FederatedRun(config, run, strategy, adapters, transport, observer).RunAsync(resume, cancellation);
+    }
+}
