@@ -20,6 +20,7 @@ public static class CliApp
         root.Add(ConvertCommand.Build());
         root.Add(InitCommand.Build());
         root.Add(GenerateCommand.Build());
+        root.Add(ServeCommand.Build());
         root.Add(ScoreCommand.Build());
         root.Add(TrainCommand.Build());
         root.Add(ExportCommand.Build());

@@ -45,6 +45,15 @@ public sealed class PretrainedModel : IDisposable
     /// <summary>BOS to prepend to every sequence, when the tokenizer adds one by default; null otherwise.</summary>
     public int? PrependedBosId => Tokenizer.AddBosByDefault ? BosTokenId : null;
 
+    /// <summary>A prompt as the model reads it: BOS when the tokenizer adds one, then the text's tokens (special tokens parsed).</summary>
+    public List<int> EncodePrompt(string text)
+    {
+        var ids = new List<int>();
+        if (PrependedBosId is int bos) ids.Add(bos);
+        ids.AddRange(Tokenizer.Encode(text).Select(t => t.Id));
+        return ids;
+    }
+
     /// <param name="dtype">Base-weight dtype in memory: float32, or bfloat16 (fast on CPUs with AVX512-BF16). Never float16.</param>
     public static PretrainedModel Load(string directory, ScalarType dtype = ScalarType.Float32)
     {

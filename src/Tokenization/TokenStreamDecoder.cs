@@ -21,6 +21,17 @@ public sealed class TokenStreamDecoder
         _skipSpecialTokens = skipSpecialTokens;
     }
 
+    /// <summary>
+    /// Continues a text that ended with <paramref name="previousId"/> (a prompt's last token) rather than starting one:
+    /// after an ordinary token SentencePiece's dummy-prefix space is real ("a big bear" + "▁named" is "a big bear named"),
+    /// after a special token (BOS alone, a chat marker) it is dropped as at the start of any text.
+    /// </summary>
+    public void ContinueAfter(int previousId)
+    {
+        TokenTextAssembler.CheckId(_source, previousId);
+        _atSegmentStart = _source.IsSpecial(previousId);
+    }
+
     /// <summary>Feeds one id; returns the newly completed text (possibly empty).</summary>
     public string Append(int id)
     {

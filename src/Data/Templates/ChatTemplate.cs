@@ -80,6 +80,9 @@ public abstract class ChatTemplate
         return ResponsePrefix + response + EndOfTurn;
     }
 
+    /// <summary>What a generated continuation starts with before the response itself (vicuna's space; empty for most).</summary>
+    public string ContinuationPrefix => ResponsePrefix;
+
     public PreferenceRendering RenderPreference(PreferenceExample example)
     {
         ArgumentNullException.ThrowIfNull(example);

@@ -18,10 +18,7 @@ public sealed class AnswerEvaluator(PretrainedModel model, ChatTemplate template
     private string Answer(Conversation prompt, int maxTokens)
     {
         string text = template.RenderPrompt(prompt.WithoutFinalResponse());
-        var ids = new List<int>();
-        if (model.PrependedBosId is int bos) ids.Add(bos);
-        ids.AddRange(model.Tokenizer.Encode(text).Select(t => t.Id));
-        var result = TextGenerator.Generate(model, ids, new GenerationOptions
+        var result = TextGenerator.Generate(model, model.EncodePrompt(text), new GenerationOptions
         {
             MaxNewTokens = maxTokens,
             StopStrings = [template.EndOfTurn],

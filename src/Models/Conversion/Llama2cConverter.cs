@@ -38,7 +38,8 @@ public static class Llama2cConverter
                 new Dictionary<string, string> { ["format"] = "pt", ["converted_from"] = "llama2.c" });
         }
         config.Save(Path.Combine(outputDirectory, "config.json"));
-        new GenerationConfig { BosTokenId = 1, EosTokenIds = [2] }.Save(outputDirectory);
+        // llama2.c ends a story at BOS (TinyStories were trained as <s>story<s>story...); EOS never comes.
+        new GenerationConfig { BosTokenId = 1, EosTokenIds = [2, 1] }.Save(outputDirectory);
         SentencePieceModelFile.Write(Path.Combine(outputDirectory, "tokenizer.model"), tokenizerModel);
         File.WriteAllText(Path.Combine(outputDirectory, "tokenizer_config.json"), new JsonObject
         {

@@ -67,7 +67,8 @@ public sealed class Attention : nn.Module
         return OProj.forward(merged).MoveToOuterDisposeScope();
     }
 
-    private static Tensor RepeatKeyValueHeads(Tensor x, int groups)
+    /// <summary>Repeats each key/value head for the query heads of its group (GQA), as [batch, heads, seq, head_dim].</summary>
+    internal static Tensor RepeatKeyValueHeads(Tensor x, int groups)
     {
         if (groups == 1) return x;
         long batch = x.shape[0], kvHeads = x.shape[1], length = x.shape[2], headDim = x.shape[3];

@@ -60,10 +60,20 @@ public sealed class CausalLm : nn.Module
     public Tensor Forward(Tensor inputIds, KvCache? cache = null)
     {
         using var scope = NewDisposeScope();
-        var hidden = Hidden(inputIds, cache);
-        var logits = _lmHead is not null ? _lmHead.forward(hidden) : nn.functional.linear(hidden, _model.EmbedTokens);
-        return logits.to(ScalarType.Float32).MoveToOuterDisposeScope();
+        return Logits(Hidden(inputIds, cache)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>fp32 logits from final-norm hidden states: the output projection (or the tied embedding).</summary>
+    public Tensor Logits(Tensor normedHidden)
+    {
+        var logits = _lmHead is not null ? _lmHead.forward(normedHidden) : nn.functional.linear(normedHidden, _model.EmbedTokens);
+        return logits.to(ScalarType.Float32);
+    }
+
+    /// <summary>The norm applied after the last decoder layer.</summary>
+    public RmsNorm FinalNorm => _model.Norm;
+
+    internal RotaryEmbedding Rope => _rope;
 
     /// <summary>Final-norm hidden states [batch, seq, hidden], before the output projection.</summary>
     public Tensor Hidden(Tensor inputIds, KvCache? cache = null)

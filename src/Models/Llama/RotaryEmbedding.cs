@@ -42,11 +42,30 @@ public sealed class RotaryEmbedding : IDisposable
         if (start + length > MaxPositions)
             throw new ArgumentOutOfRangeException(nameof(start), $"positions up to {start + length} exceed max_position_embeddings ({MaxPositions})");
         using var scope = NewDisposeScope();
-        var cos = _cos.narrow(0, start, length).to(x.dtype);
-        var sin = _sin.narrow(0, start, length).to(x.dtype);
+        return Rotate(x, _cos.narrow(0, start, length), _sin.narrow(0, start, length)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Rotates <paramref name="x"/> [batch, heads, seq, head_dim] whose token (b, i) sits at <paramref name="positions"/>[b, i]:
+    /// each row of a decoding batch has its own offset.
+    /// </summary>
+    public Tensor Apply(Tensor x, Tensor positions)
+    {
+        using var scope = NewDisposeScope();
+        var flat = positions.flatten();
+        long batch = positions.shape[0], length = positions.shape[1];
+        var cos = _cos.index_select(0, flat).view(batch, 1, length, -1);
+        var sin = _sin.index_select(0, flat).view(batch, 1, length, -1);
+        return Rotate(x, cos, sin).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor Rotate(Tensor x, Tensor cos, Tensor sin)
+    {
+        cos = cos.to(x.dtype);
+        sin = sin.to(x.dtype);
         long half = x.shape[3] / 2;
         var rotated = cat([-x.narrow(3, half, half), x.narrow(3, 0, half)], 3);
-        return (x * cos).PlusInPlace(rotated * sin).MoveToOuterDisposeScope();
+        return (x * cos).PlusInPlace(rotated * sin);
     }
 
     public void Dispose()

@@ -87,19 +87,7 @@ public sealed class LoraAdapterSet
     /// <summary>Attaches adapters as described by a PEFT folder and loads its weights.</summary>
     public static LoraAdapterSet Load(CausalLm model, string directory)
     {
-        string configPath = Path.Combine(directory, ConfigFileName);
-        if (!File.Exists(configPath)) throw new ModelLoadException(configPath, "adapter config is missing");
-        System.Text.Json.Nodes.JsonObject json;
-        try
-        {
-            json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath)) as System.Text.Json.Nodes.JsonObject
-                   ?? throw new ModelLoadException(configPath, "expected a JSON object");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new ModelLoadException(configPath, $"invalid JSON ({e.Message})", e);
-        }
-        var set = Attach(model, LoraConfig.FromPeftJson(json, configPath), seed: 0);
+        var set = Attach(model, LoraConfig.Load(directory), seed: 0);
         set.LoadWeights(directory);
         return set;
     }
@@ -107,23 +95,33 @@ public sealed class LoraAdapterSet
     /// <summary>Loads weights from a PEFT folder whose keys and shapes must match these adapters exactly.</summary>
     public void LoadWeights(string directory)
     {
-        string path = Path.Combine(directory, WeightsFileName);
-        using var file = SafeTensorsFile.Open(path);
+        using var file = SafeTensorsFile.Open(Path.Combine(directory, WeightsFileName));
         using var noGrad = no_grad();
         foreach (var (name, parameter) in Parameters)
         {
-            string key = PeftKeyPrefix + name;
-            if (!file.Tensors.TryGetValue(key, out var info))
-                throw new ModelLoadException(path, $"tensor '{key}' is missing");
-            if (!info.Shape.SequenceEqual(parameter.shape))
-                throw new ModelLoadException(path, $"tensor '{key}' has shape [{string.Join(", ", info.Shape)}], expected [{string.Join(", ", parameter.shape)}]");
-            using var loaded = file.ReadTensor(key);
+            using var loaded = ReadChecked(file, PeftKeyPrefix + name, parameter.shape);
             parameter.copy_(loaded);
         }
-        var expected = Parameters.Select(p => PeftKeyPrefix + p.Name).ToHashSet();
+        RejectUnexpected(file, Parameters.Select(p => PeftKeyPrefix + p.Name));
+    }
+
+    /// <summary>Reads tensor <paramref name="key"/> of a PEFT weights file, which must have exactly <paramref name="shape"/>.</summary>
+    internal static Tensor ReadChecked(SafeTensorsFile file, string key, long[] shape)
+    {
+        if (!file.Tensors.TryGetValue(key, out var info))
+            throw new ModelLoadException(file.Path, $"tensor '{key}' is missing");
+        if (!info.Shape.SequenceEqual(shape))
+            throw new ModelLoadException(file.Path, $"tensor '{key}' has shape [{string.Join(", ", info.Shape)}], expected [{string.Join(", ", shape)}]");
+        return file.ReadTensor(key);
+    }
+
+    /// <summary>Fails when a PEFT weights file holds tensors its adapter_config.json does not describe.</summary>
+    internal static void RejectUnexpected(SafeTensorsFile file, IEnumerable<string> expectedKeys)
+    {
+        var expected = expectedKeys.ToHashSet();
         var unexpected = file.Tensors.Keys.Where(k => !expected.Contains(k)).ToList();
         if (unexpected.Count > 0)
-            throw new ModelLoadException(path, $"unexpected tensor '{unexpected[0]}' (adapter does not match adapter_config.json)");
+            throw new ModelLoadException(file.Path, $"unexpected tensor '{unexpected[0]}' (adapter does not match adapter_config.json)");
     }
 
     /// <summary>Adds every adapter's dense update into its base weight (for export); the adapters are then turned off.</summary>

@@ -87,6 +87,21 @@ public sealed record LoraConfig
         return config;
     }
 
+    /// <summary>Reads <c>adapter_config.json</c> from a PEFT adapter folder.</summary>
+    public static LoraConfig Load(string directory)
+    {
+        string path = Path.Combine(directory, LoraAdapterSet.ConfigFileName);
+        if (!File.Exists(path)) throw new ModelLoadException(path, "adapter config is missing");
+        try
+        {
+            return FromPeftJson(JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new ModelLoadException(path, "expected a JSON object"), path);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException(path, $"invalid JSON ({e.Message})", e);
+        }
+    }
+
     public void Save(string path) =>
         File.WriteAllText(path, ToPeftJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 }

@@ -23,18 +23,38 @@ public class Llama2cConversionTests
         using var model = PretrainedModel.Load(ConvertStories(temp));
         string expected = File.ReadAllText(SharedData.PathOf("models/stories260K/expected_greedy_once_upon_a_time.txt"));
 
-        // llama2.c: BOS at position 0, 256 positions in all (prompt included), stops early only on BOS.
+        // llama2.c: BOS at position 0, 256 positions in all (prompt included), stops early only on BOS, which the
+        // converter records as a stop token.
         var prompt = new List<int> { model.BosTokenId!.Value };
         prompt.AddRange(model.Tokenizer.Encode("Once upon a time").Select(t => t.Id));
+        var streamed = new System.Text.StringBuilder("Once upon a time");
         var result = TextGenerator.Generate(model, prompt, new GenerationOptions
         {
             MaxNewTokens = 256 - prompt.Count + 1, // llama2.c samples at positions P-1 .. 255
-            StopAtEos = false,
-            ExtraStopTokenIds = [model.BosTokenId!.Value],
-        });
+        }, chunk => streamed.Append(chunk));
 
-        string text = model.Tokenizer.Decode(prompt.Skip(1).Concat(result.TokenIds));
-        Assert.Equal(expected.TrimEnd('\n'), text);
+        Assert.Equal(expected.TrimEnd('\n'), model.Tokenizer.Decode(prompt.Skip(1).Concat(result.TokenIds)));
+        Assert.Equal(expected.TrimEnd('\n'), "Once upon a time" + result.Text);
+        Assert.Equal(expected.TrimEnd('\n'), streamed.ToString());
+    }
+
+    [SharedDataFact]
+    public void StoriesStopAtTheirBosAndAContinuationKeepsTheSpaceAfterThePrompt()
+    {
+        using var temp = new TempDirectory();
+        using var model = PretrainedModel.Load(ConvertStories(temp));
+        string expected = File.ReadAllText(SharedData.PathOf("models/stories260K/expected_greedy_once_upon_a_time.txt"));
+        // The prompt ends before "▁named": the dummy-prefix space of that piece is a real space after the prompt.
+        const string promptText = "Once upon a time, there was a little girl";
+        Assert.StartsWith(promptText + " named", expected);
+        var prompt = new List<int> { model.BosTokenId!.Value };
+        prompt.AddRange(model.Tokenizer.Encode(promptText).Select(t => t.Id));
+        var result = TextGenerator.Generate(model, prompt, new GenerationOptions { MaxNewTokens = 400 });
+
+        Assert.StartsWith(" named Lily.", result.Text);
+        Assert.Equal(StopReason.EndOfSequence, result.StopReason);
+        Assert.DoesNotContain("<s>", result.Text);
+        Assert.Equal(model.Tokenizer.Decode(prompt.Skip(1).Concat(result.TokenIds)), promptText + result.Text);
     }
 
     [SharedDataFact]
