@@ -96,7 +96,7 @@ public static class TransportBenchmark
         var server = new FederationServer(config, section, adapters) { Observer = roundSeconds, MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning };
         var serverRun = server.RunAsync();
         var members = names.Select(n => encrypted
-            ? new MemberEncryption(setup, config.CreateStrategy, Path.Combine(dir, "state-" + n))
+            ? new MemberEncryption(setup, size => config.CreateStrategy(size, size), Path.Combine(dir, "state-" + n))
             : null).ToList();
         var clientRuns = names.Select((n, i) => new FederationClient(new ClientSection
         {

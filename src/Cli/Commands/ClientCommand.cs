@@ -37,7 +37,9 @@ public static class ClientCommand
             var work = new MemberWork(run, model, adapters, records, client.StateDirectory, ConsoleOutput.Info);
             using var encryption = run.Encryption.Enabled
                 ? new MemberEncryption(run.Encryption.CreateSetup(adapters.Layout, run),
-                    run.CreateStrategy, client.StateDirectory, client.KeyHolderFingerprint)
+                    // A member learns only N at join; the combination where the active count would matter is refused
+                    // by RunConfig.ValidateFederation on the server.
+                    size => run.CreateStrategy(size, size), client.StateDirectory, client.KeyHolderFingerprint)
                 : null;
             string finalAdapter = Path.Combine(client.StateDirectory, "final_adapter");
             await new FederationClient(client, adapters.Layout, work, ConsoleOutput.Info)

@@ -13,7 +13,8 @@ namespace FedLlm.Cli.Commands;
 /// <summary>
 /// <c>fedllm train --config FILE [--key value | --set key=value]... [--on-bad-row skip|fail]</c>: fine-tuning of one
 /// party's data on one machine, with the same run config (and so the same split, tokenizer, LoRA and trainer) as that
-/// party's federated client. Federation keys (strategy, rounds, privacy, encryption, server, client) are not used.
+/// party's federated client. Federation keys (strategy, rounds, encryption, server, client) are not used; a
+/// <c>privacy:</c> mode is refused, since this command has no DP-SGD and would otherwise train without privacy.
 /// </summary>
 public static class TrainCommand
 {

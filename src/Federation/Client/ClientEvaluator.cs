@@ -32,8 +32,7 @@ public sealed class ClientEvaluator
     private readonly LoraAdapterSet _adapters;
     private readonly RunConfig _config;
     private readonly AnswerEvaluator _answers;
-    // The base is frozen, so DPO's reference log-probabilities of a client's held-out pairs are computed once.
-    private readonly Dictionary<int, (double[] Chosen, double[] Rejected)> _dpoReference = [];
+    private readonly DpoReferenceCache _dpoReference;
 
     public ClientEvaluator(PretrainedModel model, LoraAdapterSet adapters, RunConfig config, ChatTemplate template)
     {
@@ -41,6 +40,7 @@ public sealed class ClientEvaluator
         _adapters = adapters;
         _config = config;
         _answers = new AnswerEvaluator(model, template);
+        _dpoReference = new DpoReferenceCache(adapters, config.Training.BatchSize, model.PadId);
     }
 
     /// <param name="vector">Adapter weights to score, or null for the base model (adapters off).</param>
@@ -85,12 +85,7 @@ public sealed class ClientEvaluator
         return new ClientScore(data.ClientId, loss, accuracy.Accuracy, data.HeldOut.Count);
     }
 
-    private (double[] Chosen, double[] Rejected) Reference(int owner, TokenizedData data)
-    {
-        if (!_dpoReference.TryGetValue(owner, out var reference))
-            _dpoReference[owner] = reference = DpoScoring.ReferenceLogProbs(_adapters, data.Pairs, _config.Training.BatchSize, _model.PadId);
-        return reference;
-    }
+    private (double[] Chosen, double[] Rejected) Reference(int owner, TokenizedData data) => _dpoReference.Of(owner, data.Pairs);
 
     private T With<T>(float[]? vector, Func<T> evaluate)
     {

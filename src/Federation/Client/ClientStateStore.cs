@@ -20,6 +20,13 @@ public sealed class ClientStateStore(string directory)
         return newest.Path is null ? null : VectorFile.Read(newest.Path);
     }
 
+    /// <summary>The newest value of <paramref name="key"/> whatever its round, and that round; null when none was written.</summary>
+    public (float[] Value, int Round)? ReadNewest(int clientId, string key)
+    {
+        var newest = Versions(clientId, key).OrderByDescending(v => v.Round).FirstOrDefault();
+        return newest.Path is null ? null : (VectorFile.Read(newest.Path), newest.Round);
+    }
+
     public void Write(int clientId, string key, int round, ReadOnlySpan<float> value)
     {
         string folder = System.IO.Directory.CreateDirectory(ClientFolder(clientId)).FullName;

@@ -30,14 +30,29 @@ public sealed class LocalClientTrainer(LoraAdapterSet adapters, RunConfig config
 
     private readonly LocalDpSgdPlan? _dpSgd = config.Privacy.ToDpSgdPlan(config);
     private readonly Dictionary<int, double> _calibratedNoise = [];
-    // The base is frozen, so each client's reference log-probabilities are computed once.
-    private readonly Dictionary<int, (double[] Chosen, double[] Rejected)> _dpoReference = [];
+    private readonly DpoReferenceCache _dpoReference = new(adapters, config.Training.BatchSize, padId);
 
-    /// <summary>A client's DP-SGD accountant as of the start of <paramref name="round"/> (fresh when it never trained).</summary>
-    public static RdpAccountant AccountantOf(ClientStateStore store, int clientId, int round) =>
-        store.Read(clientId, AccountantKey, round) is { } vector
-            ? AccountantVector.Decode(vector, $"client {clientId} accountant")
-            : new RdpAccountant();
+    /// <summary>
+    /// A deployed member: the updates it released cannot be taken back, so its DP-SGD accountant never rolls back
+    /// (see <see cref="AccountantOf"/>). Off in simulation, where a resumed run also rolls back the noise it released.
+    /// </summary>
+    public bool Deployed { get; init; }
+
+    /// <summary>
+    /// A client's DP-SGD accountant before it trains <paramref name="round"/> (fresh when it never trained), and the round
+    /// to store it under afterwards. In simulation: the state as of the round's start, since resuming from a checkpoint
+    /// rolls back the model and every update released after it. On a deployed member (<paramref name="deployed"/>): the
+    /// newest state, whatever its round, since a resumed server that re-sends round r gets a second release of data the
+    /// member already spent ε on; the result is stored under the newest round seen, so the next read finds it.
+    /// </summary>
+    public static (RdpAccountant Accountant, int StoreAs) AccountantOf(ClientStateStore store, int clientId, int round, bool deployed = false)
+    {
+        var (vector, storeAs) = deployed && store.ReadNewest(clientId, AccountantKey) is (var newest, var newestRound)
+            ? (newest, Math.Max(round, newestRound))
+            : (store.Read(clientId, AccountantKey, round), round);
+        var accountant = vector is null ? new RdpAccountant() : AccountantVector.Decode(vector, $"client {clientId} accountant");
+        return (accountant, storeAs);
+    }
 
     public ClientResult Train(ClientTask task, ClientData data, CancellationToken cancellation = default)
     {
@@ -84,8 +99,7 @@ public sealed class LocalClientTrainer(LoraAdapterSet adapters, RunConfig config
     /// <summary>DPO against the base with adapters off (the PEFT reference), with the same federated hooks as SFT.</summary>
     private LocalSession TrainDpo(ClientTask task, ClientData data, TrainerOptions options, RoundAlgorithms algorithms, CancellationToken cancellation)
     {
-        if (!_dpoReference.TryGetValue(task.ClientId, out var reference))
-            _dpoReference[task.ClientId] = reference = DpoScoring.ReferenceLogProbs(adapters, data.Train.Pairs, options.BatchSize, padId);
+        var reference = _dpoReference.Of(task.ClientId, data.Train.Pairs);
         using var trainer = new DpoTrainer(adapters, options, padId, config.Dpo.Beta, algorithms);
         var steps = trainer.Train(data.Train.Pairs, cancellation: cancellation, reference: reference);
         return new LocalSession(steps.Count, steps.Average(s => s.Loss), steps.Sum(s => s.Tokens));
@@ -95,7 +109,7 @@ public sealed class LocalClientTrainer(LoraAdapterSet adapters, RunConfig config
     {
         var plan = _dpSgd!;
         var examples = data.Train.Sequences;
-        var accountant = AccountantOf(state, task.ClientId, task.Round);
+        var (accountant, storeAs) = AccountantOf(state, task.ClientId, task.Round, Deployed);
         if (!_calibratedNoise.TryGetValue(task.ClientId, out double sigma))
             _calibratedNoise[task.ClientId] = sigma = plan.NoiseFor(examples.Count, options.ExamplesPerStep);
         var dp = plan.Options with { NoiseMultiplier = sigma };
@@ -111,7 +125,7 @@ public sealed class LocalClientTrainer(LoraAdapterSet adapters, RunConfig config
         TrainingResult result;
         using (var trainer = new DpSgdTrainer(adapters, options, dp, padId, algorithms, accountant))
             result = trainer.Train(examples, cancellation: cancellation);
-        state.Write(task.ClientId, AccountantKey, task.Round, AccountantVector.Encode(accountant));
+        state.Write(task.ClientId, AccountantKey, storeAs, AccountantVector.Encode(accountant));
         var privacy = new ClientPrivacyReport(accountant.GetEpsilon(plan.Delta), plan.Delta, sigma, q, accountant.TotalSteps);
         return new LocalSession(result.Steps, result.MeanLoss, result.History.Sum(h => h.Tokens), privacy);
     }

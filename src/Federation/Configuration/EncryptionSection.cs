@@ -43,8 +43,8 @@ public sealed record EncryptionSection
     }
 
     /// <summary>Every problem with the section given the run's strategy and round size; empty when valid or disabled.</summary>
-    /// <param name="clientsPerRound">Updates one round sums (0 when not known yet: a natural split is checked once split).</param>
-    public IReadOnlyList<string> Validate(string algorithm, StrategyCapabilities? strategy, int clientsPerRound)
+    /// <param name="clientsPerRound">Updates one round sums (0 when not known yet: <see cref="RunConfig.ValidateFederation"/> checks it once known).</param>
+    public IReadOnlyList<string> Validate(string algorithm, StrategyCapabilities? strategy, int clientsPerRound = 0)
     {
         var problems = new List<string>();
         if (!Enabled) return problems;
@@ -53,8 +53,7 @@ public sealed record EncryptionSection
         if (strategy?.WhyNotEncrypted is { } why)
             problems.Add($"encryption.enabled cannot be combined with strategy.algorithm '{algorithm}': {why}");
         if (PruningModes.Names.Problem(Pruning, "encryption.pruning") is { } unknown) problems.Add(unknown);
-        if (clientsPerRound > 0 && MaxClients < clientsPerRound)
-            problems.Add($"encryption.max_clients ({MaxClients}) is below the {clientsPerRound} clients one round can aggregate");
+        if (RoundSizeProblem(clientsPerRound) is { } tooMany) problems.Add(tooMany);
         problems.AddRange(Schedule.Validate());
         try
         {
@@ -66,4 +65,10 @@ public sealed record EncryptionSection
         }
         return problems;
     }
+
+    /// <summary>The one check that needs the round size: one aggregate may sum at most max_clients updates; null when it fits or is unknown (≤ 0).</summary>
+    public string? RoundSizeProblem(int clientsPerRound) =>
+        Enabled && clientsPerRound > 0 && MaxClients < clientsPerRound
+            ? $"encryption.max_clients ({MaxClients}) is below the {clientsPerRound} clients one round can aggregate"
+            : null;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using FedLlm.Federation.Privacy;
 using FedLlm.Federation.Strategies;
 using FedLlm.Foundation.Configuration;
@@ -72,6 +73,10 @@ public sealed record PrivacySection
         if (StopWhenExhausted && TargetEpsilon is null) problems.Add("privacy.stop_when_exhausted needs privacy.target_epsilon (the budget)");
         if (ExpectedBatchSize is <= 0) problems.Add($"privacy.expected_batch_size must be positive, got {ExpectedBatchSize}");
         if (AdaptiveQuantile is double g && !(g >= 0 && g <= 1)) problems.Add($"privacy.adaptive_quantile must be in [0, 1], got {g}");
+        if (!(AdaptiveLearningRate >= 0 && double.IsFinite(AdaptiveLearningRate)))
+            problems.Add($"privacy.adaptive_learning_rate must be finite and >= 0, got {AdaptiveLearningRate}");
+        if (AdaptiveCountNoise is double countNoise && !(countNoise >= 0 && double.IsFinite(countNoise)))
+            problems.Add($"privacy.adaptive_count_noise must be finite and >= 0, got {countNoise}");
         if (IsDpSgd && (AdaptiveQuantile is not null || ClientSideNoise))
             problems.Add("privacy.adaptive_quantile and privacy.client_side_noise apply to privacy.mode client_dp only");
         if (IsDpSgd && config.IsDpo)
@@ -107,19 +112,26 @@ public sealed record PrivacySection
         StopWhenExhausted = StopWhenExhausted,
     };
 
-    /// <summary>Wraps <paramref name="strategy"/> in client-level DP when mode is client_dp; otherwise returns it unchanged.</summary>
-    public ServerStrategy Wrap(ServerStrategy strategy, RunConfig config, int totalClients)
+    /// <summary>
+    /// Wraps <paramref name="strategy"/> in client-level DP when mode is client_dp; otherwise returns it unchanged.
+    /// <paramref name="activeClients"/> is the population each round is drawn from (revoked members left out), so
+    /// q = m/N and m count the clients that can actually be sampled.
+    /// </summary>
+    public ServerStrategy Wrap(ServerStrategy strategy, RunConfig config, int activeClients) =>
+        IsClientDp ? new DpFedAvgStrategy(strategy, ClientDpOptionsFor(config, activeClients), config.Seed) : strategy;
+
+    /// <summary>Client-level DP's settings for rounds drawn from <paramref name="activeClients"/> members (a valid client_dp section).</summary>
+    public ClientDpOptions ClientDpOptionsFor(RunConfig config, int activeClients)
     {
-        if (!IsClientDp) return strategy;
-        int perRound = config.RoundSize(totalClients);
-        double q = Math.Min(1.0, (double)perRound / totalClients);
+        int perRound = config.RoundSize(activeClients);
+        double q = Math.Min(1.0, (double)perRound / activeClients);
         double z = NoiseMultiplier ?? NoiseCalibration.NoiseForEpsilon(TargetEpsilon!.Value, Delta, q, config.Rounds);
-        return new DpFedAvgStrategy(strategy, new ClientDpOptions
+        return new ClientDpOptions
         {
             NoiseMultiplier = z,
             ClipNorm = ClipNorm,
             ClientsPerRound = perRound,
-            TotalClients = totalClients,
+            TotalClients = activeClients,
             AdaptiveQuantile = AdaptiveQuantile,
             AdaptiveLearningRate = AdaptiveLearningRate,
             AdaptiveCountNoise = AdaptiveCountNoise,
@@ -127,7 +139,27 @@ public sealed record PrivacySection
             Delta = Delta,
             EpsilonBudget = StopWhenExhausted ? TargetEpsilon : null,
             ReproducibleNoise = ReproducibleNoise,
-        }, config.Seed);
+        };
+    }
+
+    /// <summary>
+    /// The section's one check that needs the federation's size: adaptive clipping splits z between the update sum and
+    /// the unclipped count, z_Δ = (z⁻² − (2σ_b)⁻²)^(−1/2) (<see cref="FedLlm.Privacy.Mechanisms.AdaptiveClipping"/>), which
+    /// exists only for z &lt; 2σ_b, and both z (when calibrated) and the default σ_b = m/20 depend on m and N.
+    /// Null when it holds, does not apply, or the section's own values are invalid (reported by <see cref="Validate"/>).
+    /// </summary>
+    public string? RoundSizeProblem(RunConfig config, int activeClients)
+    {
+        if (!IsClientDp || AdaptiveQuantile is null || activeClients <= 0 || config.RoundSize(activeClients) <= 0 || config.Rounds <= 0
+            || Validate(config, null).Count > 0) return null;
+        var options = ClientDpOptionsFor(config, activeClients);
+        double z = options.NoiseMultiplier;
+        double countNoise = AdaptiveCountNoise ?? options.ClientsPerRound / 20.0;
+        if (z == 0 || z < 2 * countNoise) return null;
+        string zFrom = NoiseMultiplier is null ? string.Create(CultureInfo.InvariantCulture, $"calibrated for privacy.target_epsilon {TargetEpsilon}") : "privacy.noise_multiplier";
+        string sigmaFrom = AdaptiveCountNoise is null ? $"the default m/20 with m = {options.ClientsPerRound} clients per round" : "privacy.adaptive_count_noise";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"privacy.adaptive_count_noise must exceed z/2 = {z / 2:G4} for adaptive clipping (z = {z:G4}, {zFrom}); σ_b = {countNoise:G4} ({sigmaFrom})");
     }
 
     /// <summary>Who the reported ε protects against, for the report's first lines.</summary>

@@ -22,7 +22,7 @@ public enum RunPurpose
 /// <summary>
 /// The one run configuration of FedLlm: the same file (YAML, snake_case keys, every key also a flag) drives
 /// <c>train</c>, <c>simulate</c>, <c>server</c> and <c>client</c>; deployment adds <c>server:</c> / <c>client:</c> sections.
-/// Every check lives in <see cref="Validate"/> (and, for what needs the records, <see cref="Data.RunData.Prepare"/>), and
+/// Every check lives in <see cref="Validate"/> (and, for what needs the records, <see cref="Runs.RunData.Prepare"/>), and
 /// runs before any model loads or any file is written. Defaults and meanings: docs/configuration.md.
 /// </summary>
 public sealed record RunConfig
@@ -76,23 +76,34 @@ public sealed record RunConfig
     public StrategyOptions StrategyOptions(int totalClients) => Strategy.ToOptions(totalClients, Rounds, Training);
 
     /// <summary>
-    /// The run's server strategy for a federation of <paramref name="totalClients"/>, built the same way by the simulation,
-    /// the server and (under encryption) every member: the algorithm, behind the robust rule if any, behind client-level
-    /// DP if configured.
+    /// The run's server strategy, built the same way by the simulation, the server and (under encryption) every member:
+    /// the algorithm, behind the robust rule if any, behind client-level DP if configured. <paramref name="totalClients"/>
+    /// is N, every listed client (SCAFFOLD divides by it); <paramref name="activeClients"/> are those rounds are drawn
+    /// from (revoked members left out), which DP-FedAvg's m and q = m/N must count, or ε would be understated.
     /// </summary>
-    public ServerStrategy CreateStrategy(int totalClients)
+    public ServerStrategy CreateStrategy(int totalClients, int activeClients)
     {
         var strategy = StrategyRegistry.Create(StrategyOptions(totalClients));
         if (Robust.Create(Seed) is { } rule) strategy = new RobustServerStrategy(strategy, rule);
-        return Privacy.Wrap(strategy, this, totalClients);
+        return Privacy.Wrap(strategy, this, activeClients);
     }
 
     /// <summary>
     /// Every problem the config shows on its own for <paramref name="purpose"/>, each naming its key (and, for a
     /// combination that cannot work, both keys). Problems that need the records (a natural split's client count, a
-    /// missing split field) are found by <see cref="Data.RunData.Prepare"/>.
+    /// missing split field) are found by <see cref="Runs.RunData.Prepare"/>.
     /// </summary>
     public IReadOnlyList<string> Validate(RunPurpose purpose) => RunConfigValidation.Problems(this, purpose);
+
+    /// <summary>
+    /// The checks that need the federation's size, in one place, for whoever learns it: the config check
+    /// (<c>split.clients</c>), <see cref="Runs.RunData.Prepare"/> (a natural split's clients) and the server (its
+    /// <c>server.clients</c>). <paramref name="totalClients"/> counts every client, <paramref name="activeClients"/> those
+    /// rounds are drawn from, <paramref name="minClients"/> the fewest accepted updates that aggregate (<c>server.min_clients</c>);
+    /// <paramref name="source"/> names where N comes from. Nothing <see cref="Validate"/> reports is repeated.
+    /// </summary>
+    public IReadOnlyList<string> ValidateFederation(int totalClients, int activeClients, string source, int minClients = 1) =>
+        RunConfigValidation.Federation(this, totalClients, activeClients, source, minClients);
 
     /// <summary>Throws one exception listing every problem of <see cref="Validate"/>.</summary>
     public void ThrowIfInvalid(RunPurpose purpose)

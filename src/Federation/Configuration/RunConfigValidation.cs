@@ -42,15 +42,53 @@ internal static class RunConfigValidation
             if (c.MaxUpdateNorm is double bound && !(bound > 0)) problems.Add($"max_update_norm must be > 0, got {F(bound)}");
             Strategy(problems, c, purpose, out var capabilities);
             problems.AddRange(c.Privacy.Validate(c, capabilities));
-            bool natural = SplitMethods.Configurable.TryParse(c.Split.Method, out string? splitMethod) && splitMethod == SplitMethods.Natural;
-            int roundSize = natural || c.Split.Clients <= 0 ? 0 : c.RoundSize(c.Split.Clients);
-            problems.AddRange(c.Encryption.Validate(c.Strategy.Algorithm, capabilities, purpose == RunPurpose.Serve ? 0 : roundSize));
-            problems.AddRange(c.Robust.Validate(purpose == RunPurpose.Serve ? 0 : roundSize, c.Strategy.Algorithm, c.Privacy.IsClientDp));
+            problems.AddRange(c.Encryption.Validate(c.Strategy.Algorithm, capabilities));
+            problems.AddRange(c.Robust.Validate(0, c.Strategy.Algorithm, c.Privacy.IsClientDp));
             if (c.Robust.Enabled && c.Encryption.Enabled)
                 problems.Add($"robust.rule {c.Robust.Rule} cannot be combined with encryption.enabled: a rule reads every update on its own, and the server sees only an encrypted sum");
             if (purpose is RunPurpose.Serve or RunPurpose.Join && c.Privacy.ReproducibleNoise && !ReproducibleNoise.AllowedInDeployment)
                 problems.Add("privacy.reproducible_noise is refused in a deployment: anyone who knows the run seed could regenerate the noise and subtract it, so ε would protect nothing");
+            // Only the simulation's split names N now. A natural split's N is known once the records are read
+            // (RunData.Prepare), a deployment's from server.clients (the server): split.clients means nothing there.
+            bool natural = SplitMethods.Configurable.TryParse(c.Split.Method, out string? split) && split == SplitMethods.Natural;
+            if (purpose is RunPurpose.Simulate or RunPurpose.Partition && !natural && c.Split.Clients > 0)
+                problems.AddRange(Federation(c, c.Split.Clients, c.Split.Clients, "split.clients", minClients: 1));
         }
+        else
+        {
+            TrainPrivacy(problems, c);
+        }
+        return problems;
+    }
+
+    /// <summary>
+    /// The checks that need the federation's size, in one place: N (<paramref name="total"/>, every client, as SCAFFOLD
+    /// divides by it), the members sampling draws from (<paramref name="active"/>), and the fewest accepted updates a
+    /// round needs (<paramref name="minClients"/>); <paramref name="source"/> says where N comes from.
+    /// </summary>
+    public static IReadOnlyList<string> Federation(RunConfig c, int total, int active, string source, int minClients)
+    {
+        var problems = new List<string>();
+        if (active <= 0 || total < active)
+        {
+            problems.Add($"{source}: the federation needs at least one active client (got {active} of {total})");
+            return problems;
+        }
+        if (c.Strategy.ClientsPerRound is int k && k > active)
+            problems.Add($"strategy.clients_per_round ({k}) is larger than the {active} clients ({source})");
+        int roundSize = c.RoundSize(active);
+        if (roundSize <= 0) return problems; // a non-positive clients_per_round is reported under strategy.*
+        Add(problems, c.Encryption.RoundSizeProblem(roundSize));
+        problems.AddRange(c.Robust.RoundSizeProblems(roundSize));
+        Add(problems, c.Privacy.RoundSizeProblem(c, active));
+        if (minClients > roundSize)
+            problems.Add($"server.min_clients ({minClients}) is larger than the {roundSize} clients sampled per round " +
+                         $"(strategy.clients_per_round{(c.Strategy.ClientFraction is null ? "" : " / strategy.client_fraction")}; {source}: {active} clients): no round could aggregate");
+        // Members learn only N when they join, so under encryption they size DP-FedAvg's fixed denominator m from it;
+        // with revoked members a round size derived from N would differ from the server's (drawn from the active ones).
+        if (c.Encryption.Enabled && c.Privacy.IsClientDp && total != active && c.Strategy.ClientsPerRound is null)
+            problems.Add($"privacy.mode client_dp with encryption.enabled needs strategy.clients_per_round when {source} lists revoked members: " +
+                         $"members size the mean's fixed denominator from all {total} clients, the server from the {active} active ones");
         return problems;
     }
 
@@ -60,24 +98,25 @@ internal static class RunConfigValidation
         bool needsModel = purpose is not RunPurpose.Partition;
         if (needsModel && c.Model.Path is null && (c.Model.Preset is null || purpose is not RunPurpose.Simulate))
             problems.Add("model.path is required (create one with `fedllm init` or `fedllm convert`)");
-        else if (needsModel && c.Model.Path is not null && !Directory.Exists(c.Model.Path) && c.Model.Path != DemoModelPath)
+        else if (needsModel && c.Model.Path is not null && !Directory.Exists(c.Model.Path))
             problems.Add($"model.path '{c.Model.Path}' is not a folder");
-        if (full && c.Model.Dtype.Equals("bfloat16", StringComparison.OrdinalIgnoreCase))
+        if (full && WeightDtypes.Names.TryParse(c.Model.Dtype, out var dtype) && dtype != TorchSharp.torch.ScalarType.Float32)
             problems.Add("trainable full needs model.dtype float32 (trained weights and optimiser state are fp32)");
         if (full && dpo) problems.Add("method dpo needs trainable lora (the reference model is the base with the adapter switched off)");
     }
-
-    /// <summary>The built-in demo's model is built on first use, so its path need not exist yet.</summary>
-    public const string DemoModelPath = "(demo base)";
 
     private static void Data(List<string> problems, RunConfig c, RunPurpose purpose)
     {
         var d = c.Data;
         if (d.Path is null && purpose is RunPurpose.Train or RunPurpose.Join)
             problems.Add(purpose == RunPurpose.Join ? "data.path is required: a client trains on its own dataset file" : "data.path is required");
-        if (d.Path is not null && !File.Exists(d.Path)) problems.Add($"data.path '{d.Path}' does not exist");
-        if (d.EvalPath is not null && !File.Exists(d.EvalPath)) problems.Add($"data.eval_path '{d.EvalPath}' does not exist");
-        if (d.TestPath is not null && !File.Exists(d.TestPath)) problems.Add($"data.test_path '{d.TestPath}' does not exist");
+        // The server never reads data: the file's data keys are the members' (and the simulation's), not its own.
+        if (purpose is not RunPurpose.Serve)
+        {
+            if (d.Path is not null && !File.Exists(d.Path)) problems.Add($"data.path '{d.Path}' does not exist");
+            if (d.EvalPath is not null && !File.Exists(d.EvalPath)) problems.Add($"data.eval_path '{d.EvalPath}' does not exist");
+            if (d.TestPath is not null && !File.Exists(d.TestPath)) problems.Add($"data.test_path '{d.TestPath}' does not exist");
+        }
         Add(problems, RecordFormats.Names.Problem(d.Format, "data.format"));
         Add(problems, BadRowPolicies.Names.Problem(d.OnBadRow, "data.on_bad_row"));
         Add(problems, TemplateRegistry.Names.Problem(d.Template, "data.template"));
@@ -110,7 +149,7 @@ internal static class RunConfigValidation
         Add(problems, ScheduleKinds.Names.Problem(t.Schedule, "training.schedule"));
         if (!(t.LearningRate > 0) || double.IsInfinity(t.LearningRate)) problems.Add($"training.learning_rate must be a finite number > 0, got {F(t.LearningRate)}");
         if (!(t.MinLearningRate >= 0) || double.IsInfinity(t.MinLearningRate)) problems.Add($"training.min_learning_rate must be a finite number >= 0, got {F(t.MinLearningRate)}");
-        else if (t.MinLearningRate > t.LearningRate && !t.Schedule.Equals("constant", StringComparison.OrdinalIgnoreCase))
+        else if (t.MinLearningRate > t.LearningRate && !(ScheduleKinds.Names.TryParse(t.Schedule, out var schedule) && schedule == ScheduleKind.Constant))
             problems.Add($"training.min_learning_rate ({F(t.MinLearningRate)}) exceeds training.learning_rate ({F(t.LearningRate)})");
         if (t.WeightDecay < 0) problems.Add($"training.weight_decay must be >= 0, got {F(t.WeightDecay)}");
         if (t.BatchSize <= 0) problems.Add($"training.batch_size must be positive, got {t.BatchSize}");
@@ -143,16 +182,17 @@ internal static class RunConfigValidation
         capabilities = kind.Capabilities;
         if (purpose is RunPurpose.Serve or RunPurpose.Join && kind.Capabilities.WhyNotDeployable is { } why)
             problems.Add($"strategy.algorithm '{kind.Name}' cannot run in a deployment: {why}");
-        // The k <= N check names the split's client count; a natural split's (or a deployment's) N is known only later.
-        bool natural = SplitMethods.Configurable.TryParse(c.Split.Method, out string? method) && method == SplitMethods.Natural;
-        int federationSize = natural || purpose is RunPurpose.Serve or RunPurpose.Join ? int.MaxValue : Math.Max(c.Split.Clients, 1);
-        var options = c.StrategyOptions(federationSize) with { Algorithm = kind.Name };
-        // Learning-rate keys are checked under training.*; only the strategy's own keys are reported here, and k > N
-        // names the key N comes from.
-        problems.AddRange(StrategyRegistry.Validate(options).Where(p => !p.StartsWith("training.", StringComparison.Ordinal))
-            .Select(p => federationSize != int.MaxValue && c.Strategy.ClientsPerRound is int k && k > federationSize && p.StartsWith("strategy.clients_per_round", StringComparison.Ordinal)
-                ? $"strategy.clients_per_round ({k}) is larger than the number of clients (split.clients = {c.Split.Clients})"
-                : p));
+        // N is not known here (Federation checks everything that needs it), so the strategy's own keys are checked for any N.
+        problems.AddRange(StrategyRegistry.Validate(c.StrategyOptions(int.MaxValue) with { Algorithm = kind.Name }));
+    }
+
+    /// <summary><c>fedllm train</c> has no DP-SGD: a private config must not quietly train without privacy.</summary>
+    private static void TrainPrivacy(List<string> problems, RunConfig c)
+    {
+        if (PrivacySection.Modes.Problem(c.Privacy.Mode, "privacy.mode") is { } unknown) problems.Add(unknown);
+        else if (c.Privacy.Enabled)
+            problems.Add($"privacy.mode {PrivacySection.Modes.NameOf(c.Privacy.ModeKind)} is not supported by fedllm train: it would train without " +
+                         "differential privacy (use fedllm simulate, or --privacy.mode none for a non-private baseline)");
     }
 
     private static void Add(List<string> problems, string? problem)

@@ -1,5 +1,6 @@
 using FedLlm.Data.Loading;
 using FedLlm.Data.Templates;
+using FedLlm.Federation.Splits;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
 using FedLlm.Training.Optimization;
@@ -29,7 +30,7 @@ public sealed record DataSection
     public double HeldOutFraction { get; init; } = 0.1;
     /// <summary>Instead of <see cref="HeldOutFraction"/>: a separate file of held-out records for this party (train, a deployed client).</summary>
     public string? EvalPath { get; init; }
-    /// <summary>A global test set file scored at every evaluation (by the simulation, or by a server that holds public test data).</summary>
+    /// <summary>A global test set file scored at every evaluation (simulation; a server reads no data).</summary>
     public string? TestPath { get; init; }
     /// <summary>Instead of a file: this share of the pooled records is set aside as the global test set before the split (simulation).</summary>
     public double TestFraction { get; init; }
@@ -45,6 +46,9 @@ public sealed record SplitSection
     public double Alpha { get; init; } = 0.5;
     /// <summary>Label field for Dirichlet (category) or the grouping field for natural splits (client, language, category).</summary>
     public string Field { get; init; } = "category";
+
+    /// <summary><see cref="Method"/>, parsed to its recorded name in <see cref="SplitMethods"/> (call after validation).</summary>
+    public string MethodKind => SplitMethods.Configurable.Parse(Method, "split.method");
 }
 
 /// <summary>The one LoRA section (PEFT's names and defaults).</summary>

@@ -46,13 +46,25 @@ public sealed class RoundEngine
     public IOpaqueUpdateAggregator? OpaqueAggregator { get; }
 
     /// <summary>
-    /// The one check of an update: null when it may be aggregated, otherwise why not. A network transport calls it as
-    /// the update arrives (so the client hears the reason) and hands the verdict to the engine with the result.
+    /// Set under <c>privacy.mode: dp_sgd</c>: every update must come with its client's privacy report. The report is how
+    /// the run learns each client's ε, and an update without one cannot show it was trained with DP-SGD at all (a member
+    /// started with another config, or an older client), so it is refused rather than averaged in.
     /// </summary>
-    public string? Check(ClientTask task, ClientUpdate update) =>
-        update.ClientId != task.ClientId ? $"answered as client {update.ClientId}"
-        : OpaqueAggregator is { } opaque ? opaque.Validate(task.Round, update)
-        : _validator!.Validate(update, task.Weights);
+    public bool RequiresClientPrivacy { get; init; }
+
+    /// <summary>
+    /// The one check of a client's answer: null when its update may be aggregated, otherwise why not. A network transport
+    /// calls it as the answer arrives (so the client hears the reason) and hands the verdict to the engine with the result.
+    /// </summary>
+    public string? Check(ClientTask task, ClientResult result)
+    {
+        var update = result.Update;
+        return update.ClientId != task.ClientId ? $"answered as client {update.ClientId}"
+            : RequiresClientPrivacy && result.Metrics.Privacy is null
+                ? $"client {update.ClientId}: no DP-SGD privacy report with the update, and privacy.mode dp_sgd accepts only updates that carry one"
+            : OpaqueAggregator is { } opaque ? opaque.Validate(task.Round, update)
+            : _validator!.Validate(update, task.Weights);
+    }
 
     public async Task<RoundOutcome> RunRoundAsync(int round, float[] global, IClientExecutor executor, CancellationToken cancellation = default)
     {
@@ -88,7 +100,7 @@ public sealed class RoundEngine
             }
             bytesUp += ((long)result.Update.Weights.Length + result.Update.Extras.Values.Sum(v => (long)v.Length)) * sizeof(float)
                 + (result.Update.EncryptedPayload?.LongLength ?? 0);
-            string? problem = result.Verdict is { } verdict ? verdict.Problem : Check(task, result.Update);
+            string? problem = result.Verdict is { } verdict ? verdict.Problem : Check(task, result);
             if (problem is not null) rejected.Add(new RejectedClient(task.ClientId, problem));
             else accepted.Add(result);
         }

@@ -12,7 +12,7 @@ public sealed record ClientDpOptions
     /// <summary>m: the expected clients per round; the (fixed) denominator of the mean.</summary>
     public required int ClientsPerRound { get; init; }
 
-    /// <summary>N: the client population; q = m/N.</summary>
+    /// <summary>N: the population each round is drawn from (a deployment's active members, revoked ones left out); q = m/N.</summary>
     public required int TotalClients { get; init; }
 
     /// <summary>γ of adaptive clipping (Andrew et al. 2021); null = fixed clipping at <see cref="ClipNorm"/>.</summary>

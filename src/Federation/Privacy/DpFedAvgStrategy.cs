@@ -106,8 +106,8 @@ public sealed class DpFedAvgStrategy : ServerStrategy
             : new CryptoGaussianSource();
         try
         {
-            if (Privacy.ClientSideNoise)
-                mean = FixedDenominatorMean(deltas, Privacy.ClientsPerRound); // clients already clipped and noised
+            if (Privacy.ClientSideNoise) // the clients already clipped and noised: only the mean over the fixed m is left
+                mean = AggregationMath.ToSingle(AggregationMath.WeightedMean(deltas, [.. deltas.Select(_ => 1.0)], global.Length, Privacy.ClientsPerRound));
             else if (_adaptive is not null)
                 mean = _adaptive.AggregateRound(deltas, noise);
             else
@@ -154,14 +154,4 @@ public sealed class DpFedAvgStrategy : ServerStrategy
 
     private AdaptiveClipping NewAdaptive(double quantile, double clipNorm) =>
         new(Privacy.NoiseMultiplier, Privacy.ClientsPerRound, clipNorm, quantile, Privacy.AdaptiveLearningRate, Privacy.AdaptiveCountNoise);
-
-    private static float[] FixedDenominatorMean(IReadOnlyList<float[]> deltas, int denominator)
-    {
-        var sum = new double[deltas[0].Length];
-        foreach (var delta in deltas)
-            for (int j = 0; j < sum.Length; j++) sum[j] += delta[j];
-        var mean = new float[sum.Length];
-        for (int j = 0; j < mean.Length; j++) mean[j] = (float)(sum[j] / denominator);
-        return mean;
-    }
 }

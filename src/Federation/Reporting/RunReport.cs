@@ -57,12 +57,12 @@ public static class RunReport
 
     private static void WriteConfig(StringBuilder text, RunConfig c, ClientSplit? split)
     {
-        string splitText = c.Split.Method switch
+        string splitText = c.Split.MethodKind switch
         {
             SplitMethods.Natural => $"natural by `{c.Split.Field}`",
             SplitMethods.DirichletLabel => $"Dirichlet label skew on `{c.Split.Field}`, α = {F(c.Split.Alpha)}",
             SplitMethods.QuantityDirichlet => $"Dirichlet quantity skew, α = {F(c.Split.Alpha)}",
-            _ => c.Split.Method,
+            var method => method,
         };
         if (split is not null)
         {

@@ -70,9 +70,9 @@ public sealed record RobustSection
 
     /// <summary>
     /// Every problem of the section for rounds of <paramref name="clientsPerRound"/> clients (≤ 0: not known yet, so the
-    /// count checks wait), and, when <paramref name="algorithm"/> is given, whether that strategy can follow the rule;
-    /// <paramref name="clientLevelDp"/> says the run uses privacy.mode client_dp, which no rule combines with.
-    /// Messages name the config key. Empty when valid or disabled.
+    /// count checks wait for <see cref="RoundSizeProblems"/>), and, when <paramref name="algorithm"/> is given, whether
+    /// that strategy can follow the rule; <paramref name="clientLevelDp"/> says the run uses privacy.mode client_dp,
+    /// which no rule combines with. Messages name the config key. Empty when valid or disabled.
     /// </summary>
     public IReadOnlyList<string> Validate(int clientsPerRound, string? algorithm = null, bool clientLevelDp = false)
     {
@@ -85,8 +85,6 @@ public sealed record RobustSection
         }
         ReportUnused(problems, rule);
         if (rule == RobustRules.None) return problems;
-        int n = clientsPerRound;
-        string perRound = $"{n} clients per round";
         int f = F ?? DefaultF;
         if (F is < 0) problems.Add($"robust.f must be >= 0, got {F}");
         switch (rule)
@@ -94,17 +92,9 @@ public sealed record RobustSection
             case RobustRules.TrimmedMean:
                 double beta = Beta ?? DefaultBeta;
                 if (!(beta >= 0 && beta < 0.5)) problems.Add($"robust.beta must be in [0, 0.5), got {Format(beta)}");
-                else if (n > 0 && TrimmedMeanAggregator.TrimmedPerSide(beta, n) == 0)
-                    problems.Add($"robust.beta ({Format(beta)}) trims no update with {perRound} (⌊β·n⌋ = 0); use at least {Format(1.0 / n)}");
                 break;
             case RobustRules.Krum or RobustRules.MultiKrum:
-                string name = rule == RobustRules.Krum ? "Krum" : "Multi-Krum";
-                if (n > 0 && f >= 0 && n <= 2 * f + 2) problems.Add($"robust.f ({f}) is too large for {name} with {perRound}: needs n > 2f + 2");
-                if (MultiKrumM is int m && (m < 1 || (n > 0 && m > n - f)))
-                    problems.Add($"robust.multi_krum_m ({m}) must be between 1 and n − f ({n - f} with {perRound} and f = {f})");
-                break;
-            case RobustRules.Bulyan:
-                if (n > 0 && f >= 0 && n < 4 * f + 3) problems.Add($"robust.f ({f}) is too large for Bulyan with {perRound}: needs n >= 4f + 3 ({4 * f + 3})");
+                if (MultiKrumM is < 1) problems.Add($"robust.multi_krum_m ({MultiKrumM}) must be at least 1");
                 break;
             case RobustRules.NormBound:
                 if (NormBound is not null && NormBoundFactor is not null) problems.Add("robust: give norm_bound or norm_bound_factor, not both");
@@ -112,7 +102,7 @@ public sealed record RobustSection
                 if (NormBoundFactor is double factor && !(factor > 0 && double.IsFinite(factor))) problems.Add($"robust.norm_bound_factor must be finite and > 0, got {Format(factor)}");
                 break;
             case RobustRules.Dnc:
-                ValidateDnc(problems, n, f);
+                ValidateDnc(problems, f);
                 break;
             case RobustRules.FoolsGold:
                 if (FoolsgoldKappa is double kappa && !(kappa > 0 && double.IsFinite(kappa))) problems.Add($"robust.foolsgold_kappa must be finite and > 0, got {Format(kappa)}");
@@ -120,11 +110,52 @@ public sealed record RobustSection
             case RobustRules.Residual:
                 if (ResidualLambda is double lambda && !(lambda > 0 && double.IsFinite(lambda))) problems.Add($"robust.residual_lambda must be finite and > 0, got {Format(lambda)}");
                 if (ResidualThreshold is double delta && !(delta >= 0 && delta < 1)) problems.Add($"robust.residual_threshold must be in [0, 1), got {Format(delta)}");
-                if (n is > 0 and < 3) problems.Add($"robust.rule residual needs at least 3 clients per round, got {n}");
                 break;
         }
+        problems.AddRange(RoundSizeProblems(clientsPerRound));
         if (algorithm is not null) ValidateStrategy(problems, rule, algorithm);
         if (clientLevelDp) problems.Add($"robust.rule {rule} cannot be combined with privacy.mode client_dp: {ClientDpConflict}");
+        return problems;
+    }
+
+    /// <summary>
+    /// Only the checks that need the round size n (none when n ≤ 0 or the rule's own values are invalid, which
+    /// <see cref="Validate"/> reports): a federation whose size is known late (a natural split, a server's members)
+    /// runs these alone, so nothing <see cref="Validate"/> said is said twice.
+    /// </summary>
+    public IReadOnlyList<string> RoundSizeProblems(int clientsPerRound)
+    {
+        var problems = new List<string>();
+        int n = clientsPerRound;
+        if (n <= 0 || RobustRules.Normalize(Rule) is not { } rule) return problems;
+        string perRound = $"{n} clients per round";
+        int f = F ?? DefaultF;
+        switch (rule)
+        {
+            case RobustRules.TrimmedMean:
+                double beta = Beta ?? DefaultBeta;
+                if (beta >= 0 && beta < 0.5 && TrimmedMeanAggregator.TrimmedPerSide(beta, n) == 0)
+                    problems.Add($"robust.beta ({Format(beta)}) trims no update with {perRound} (⌊β·n⌋ = 0); use at least {Format(1.0 / n)}");
+                break;
+            case RobustRules.Krum or RobustRules.MultiKrum:
+                string name = rule == RobustRules.Krum ? "Krum" : "Multi-Krum";
+                if (f >= 0 && n <= 2 * f + 2) problems.Add($"robust.f ({f}) is too large for {name} with {perRound}: needs n > 2f + 2");
+                if (MultiKrumM is int m && m >= 1 && m > n - f)
+                    problems.Add($"robust.multi_krum_m ({m}) must be between 1 and n − f ({n - f} with {perRound} and f = {f})");
+                break;
+            case RobustRules.Bulyan:
+                if (f >= 0 && n < 4 * f + 3) problems.Add($"robust.f ({f}) is too large for Bulyan with {perRound}: needs n >= 4f + 3 ({4 * f + 3})");
+                break;
+            case RobustRules.Dnc:
+                double c = DncFilterFactor ?? DefaultDncFilterFactor;
+                int removed = c > 0 && double.IsFinite(c) ? DivideAndConquerAggregator.RemovedFor(Math.Max(0, f), c) : 0;
+                if (removed > 0 && removed >= n)
+                    problems.Add($"robust.f ({f}) × robust.dnc_filter_factor ({Format(c)}) removes {removed} of {n} clients per round: needs ⌊c·f⌋ < n");
+                break;
+            case RobustRules.Residual:
+                if (n < 3) problems.Add($"robust.rule residual needs at least 3 clients per round, got {n}");
+                break;
+        }
         return problems;
     }
 
@@ -159,19 +190,14 @@ public sealed record RobustSection
         };
     }
 
-    private void ValidateDnc(List<string> problems, int n, int f)
+    private void ValidateDnc(List<string> problems, int f)
     {
         if (DncIterations is < 1) problems.Add($"robust.dnc_iterations must be >= 1, got {DncIterations}");
         if (DncSampledDimensions is < 1) problems.Add($"robust.dnc_sampled_dimensions must be >= 1, got {DncSampledDimensions}");
         double c = DncFilterFactor ?? DefaultDncFilterFactor;
-        if (!(c > 0 && double.IsFinite(c)))
-        {
-            problems.Add($"robust.dnc_filter_factor must be finite and > 0, got {Format(c)}");
-            return;
-        }
-        int removed = DivideAndConquerAggregator.RemovedFor(Math.Max(0, f), c);
-        if (removed == 0) problems.Add($"robust.f ({f}) × robust.dnc_filter_factor ({Format(c)}) removes no client (⌊c·f⌋ = 0)");
-        else if (n > 0 && removed >= n) problems.Add($"robust.f ({f}) × robust.dnc_filter_factor ({Format(c)}) removes {removed} of {n} clients per round: needs ⌊c·f⌋ < n");
+        if (!(c > 0 && double.IsFinite(c))) problems.Add($"robust.dnc_filter_factor must be finite and > 0, got {Format(c)}");
+        else if (DivideAndConquerAggregator.RemovedFor(Math.Max(0, f), c) == 0)
+            problems.Add($"robust.f ({f}) × robust.dnc_filter_factor ({Format(c)}) removes no client (⌊c·f⌋ = 0)");
     }
 
     private static void ValidateStrategy(List<string> problems, string rule, string algorithm)

@@ -89,6 +89,7 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
         {
             MinimumClients = transport.MinimumClients,
             LocalWeightsOf = id => transport.LocalWeightsOf(id, CurrentRound),
+            RequiresClientPrivacy = config.Privacy.IsDpSgd,
         };
         if (transport.Executor is IEngineAware aware) aware.Attach(engine);
         var privacy = config.Privacy.Enabled

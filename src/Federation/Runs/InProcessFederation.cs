@@ -69,7 +69,7 @@ public sealed class InProcessFederation : FederationTransport, IDisposable
         _state.RollBackTo(start.ResumedAfterRound ?? -1);
         if (!_config.Encryption.Enabled) return;
         // The members' own copy of the server step: the same strategy, built again from the same config.
-        var memberStrategy = _config.CreateStrategy(_clients.Count);
+        var memberStrategy = _config.CreateStrategy(_clients.Count, _clients.Count);
         _encrypted = new EncryptedSimulation(_config, _adapters.Layout, Members, _plainExecutor, start.Global, memberStrategy);
         if (start.CheckpointFiles.TryGetValue(EncryptedSimulation.MemberStateFile, out byte[]? memberState)) _encrypted.Restore(start.Global, memberState);
     }

@@ -1,6 +1,5 @@
 using FedLlm.Federation.Configuration;
 using FedLlm.Models;
-using FedLlm.Training.Examples;
 using FedLlm.Training.Runs;
 
 namespace FedLlm.Federation.Runs;
@@ -21,8 +20,7 @@ public static class LocalTraining
         ArgumentNullException.ThrowIfNull(config);
         var party = RunData.ForParty(config, records, partyId: 0, name: "local");
         var tokenizer = RunSetup.CreateExampleTokenizer(model, config);
-        var train = TokenizedData.Tokenize(tokenizer, config.MethodKind, party.Train);
-        var heldOut = TokenizedData.Tokenize(tokenizer, config.MethodKind, party.HeldOut.Take(config.Evaluation.MaxExamples));
+        var (_, train, heldOut) = RunSetup.Tokenize(party, tokenizer, config);
         if (train.Count == 0)
             throw new ArgumentException($"{config.Data.Path}: no trainable examples after tokenization ({tokenizer.Dropped} had no response token left)");
         var settings = new TrainingRunSettings

@@ -2,7 +2,6 @@ using FedLlm.Data.Loading;
 using FedLlm.Data.Model;
 using FedLlm.Federation.Configuration;
 using FedLlm.Federation.Splits;
-using FedLlm.Federation.Strategies;
 using FedLlm.Foundation.Randomness;
 
 namespace FedLlm.Federation.Runs;
@@ -40,11 +39,10 @@ public sealed record RunData(ClientSplit Split, IReadOnlyList<ClientRecords> Cli
             throw new ArgumentException($"{source}: cannot split by {config.Split.Method}: {e.Message}", e);
         }
 
-        // A natural split's client count comes from the data, so the checks that need N run only now.
-        var problems = StrategyRegistry.Validate(config.StrategyOptions(split.ClientCount))
-            .Concat(config.Encryption.Validate(config.Strategy.Algorithm, null, config.RoundSize(split.ClientCount)))
-            .Concat(config.Robust.Validate(config.RoundSize(split.ClientCount)))
-            .ToList();
+        // A natural split's client count comes from the data, so the checks that need N run only now (for the other
+        // splits RunConfig.Validate ran them with split.clients, and they find nothing new here).
+        bool natural = config.Split.MethodKind == SplitMethods.Natural;
+        var problems = config.ValidateFederation(split.ClientCount, split.ClientCount, natural ? $"split.method natural by {config.Split.Field}" : "split.clients");
         if (problems.Count > 0)
             throw new ArgumentException($"invalid config for the {split.ClientCount} clients of this split: {string.Join("; ", problems)}");
 
@@ -68,7 +66,7 @@ public sealed record RunData(ClientSplit Split, IReadOnlyList<ClientRecords> Cli
     }
 
     public static ClientSplit SplitRecords(IReadOnlyList<Example> examples, SplitSection section, ulong seed) =>
-        SplitMethods.Configurable.Parse(section.Method, "split.method") switch
+        section.MethodKind switch
         {
             SplitMethods.Iid => IidSplitter.Split(examples.Count, section.Clients, seed),
             SplitMethods.DirichletLabel => DirichletLabelSplitter.Split(FieldValues(examples, section.Field, required: true)!, section.Clients, section.Alpha, seed),
@@ -96,12 +94,8 @@ public sealed record RunData(ClientSplit Split, IReadOnlyList<ClientRecords> Cli
     private static (IReadOnlyList<Example> Pool, IReadOnlyList<Example> Test) SetTestAside(IReadOnlyList<Example> examples, double fraction, ulong seed)
     {
         if (fraction <= 0) return (examples, []);
-        int testCount = (int)Math.Round(examples.Count * fraction);
-        if (testCount == 0 || testCount >= examples.Count) return (examples, []);
-        int[] order = [.. Enumerable.Range(0, examples.Count)];
-        Xoshiro256StarStar.ForPurpose(seed, GlobalTestPurpose).Shuffle(order.AsSpan());
-        var test = order.Take(testCount).Order().Select(i => examples[i]).ToList();
-        var pool = order.Skip(testCount).Order().Select(i => examples[i]).ToList();
-        return (pool, test);
+        var (pool, test) = HeldOutSplit.Split([.. Enumerable.Range(0, examples.Count)], fraction, Xoshiro256StarStar.ForPurpose(seed, GlobalTestPurpose));
+        // Both keep the records' own order: the split indexes the pool as it would the file.
+        return ([.. pool.Order().Select(i => examples[i])], [.. test.Order().Select(i => examples[i])]);
     }
 }

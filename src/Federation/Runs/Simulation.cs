@@ -15,7 +15,7 @@ public static class Simulation
         ArgumentNullException.ThrowIfNull(data);
         var run = new RunDirectory(config.RunDirectory);
         var adapters = RunSetup.AttachAdapters(model, config);
-        var strategy = config.CreateStrategy(data.Clients.Count);
+        var strategy = config.CreateStrategy(data.Clients.Count, data.Clients.Count);
         using var transport = new InProcessFederation(config, model, adapters, data, run, strategy);
         data.Split.Save(run.SplitFile);
         return await new FederatedRun(config, run, strategy, adapters, transport, observer).RunAsync(resume, cancellation);

@@ -20,8 +20,11 @@ internal static class AggregationMath
         return WeightedMean([.. updates.Select(u => u.Weights)], scales, length);
     }
 
-    /// <summary>Σ s_i·v_i / Σ s_i for any non-negative weights s_i with a positive sum, accumulated in double.</summary>
-    public static double[] WeightedMean(IReadOnlyList<float[]> vectors, ReadOnlySpan<double> weights, int length)
+    /// <summary>
+    /// Σ s_i·v_i / D for any non-negative weights s_i, accumulated in double: D = Σ s_i, or a fixed
+    /// <paramref name="denominator"/> (DP-FedAvg divides by the expected round size m, not by how many arrived).
+    /// </summary>
+    public static double[] WeightedMean(IReadOnlyList<float[]> vectors, ReadOnlySpan<double> weights, int length, double? denominator = null)
     {
         if (vectors.Count != weights.Length) throw new ArgumentException($"{vectors.Count} vectors but {weights.Length} weights");
         var sum = new double[length];
@@ -36,10 +39,11 @@ internal static class AggregationMath
                 sum[j] += scale * w[j];
             }
         }
-        if (!(totalWeight > 0)) throw new ArgumentException($"weights sum to {totalWeight}; a weighted mean needs a positive total");
+        double divisor = denominator ?? totalWeight;
+        if (!(divisor > 0)) throw new ArgumentException($"the mean's denominator is {divisor}; it must be positive");
         for (int j = 0; j < length; j++)
         {
-            sum[j] /= totalWeight;
+            sum[j] /= divisor;
         }
         return sum;
     }

@@ -5,7 +5,7 @@ public sealed class FedAdagradStrategy(StrategyOptions options) : FedOptStrategy
 {
     /// <summary>Capabilities depend on <see cref="StrategyOptions.FedOptWeighting"/>; the default (unweighted mean) is declared here.</summary>
     public static readonly StrategyKind Kind = new("fedadagrad", "FedAdagrad: adaptive server optimiser (Reddi et al. 2021), v ← v + Δ²",
-        new StrategyCapabilities { Mean = new MeanRule(DeltaWeighting.Unweighted), ServerState = true }, o => new FedAdagradStrategy(o));
+        new StrategyCapabilities { Mean = new MeanRule(DeltaWeighting.Unweighted) }, o => new FedAdagradStrategy(o));
 
     public override string Name => Kind.Name;
 

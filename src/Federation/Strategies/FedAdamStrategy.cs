@@ -5,7 +5,7 @@ public sealed class FedAdamStrategy(StrategyOptions options) : FedOptStrategy(op
 {
     /// <summary>Capabilities depend on <see cref="StrategyOptions.FedOptWeighting"/>; the default (unweighted mean) is declared here.</summary>
     public static readonly StrategyKind Kind = new("fedadam", "FedAdam: adaptive server optimiser (Reddi et al. 2021), v ← β2·v + (1 − β2)·Δ²",
-        new StrategyCapabilities { Mean = new MeanRule(DeltaWeighting.Unweighted), ServerState = true }, o => new FedAdamStrategy(o));
+        new StrategyCapabilities { Mean = new MeanRule(DeltaWeighting.Unweighted) }, o => new FedAdamStrategy(o));
 
     public override string Name => Kind.Name;
 

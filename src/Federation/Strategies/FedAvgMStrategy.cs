@@ -22,7 +22,7 @@ public sealed class FedAvgMStrategy : ServerStrategy
     }
 
     public static readonly StrategyKind Kind = new("fedavgm", "FedAvgM: FedAvg with server momentum",
-        StrategyCapabilities.WeightedMean with { ServerState = true }, o => new FedAvgMStrategy(o));
+        StrategyCapabilities.WeightedMean, o => new FedAvgMStrategy(o));
 
     public override string Name => Kind.Name;
 

@@ -19,7 +19,7 @@ public abstract class FedOptStrategy : ServerStrategy
         Tau = options.Tau;
         ServerLearningRate = options.ServerLearningRate ?? 1e-3;
         Weighting = options.FedOptWeighting;
-        Capabilities = new StrategyCapabilities { Mean = new MeanRule(Weighting), ServerState = true };
+        Capabilities = new StrategyCapabilities { Mean = new MeanRule(Weighting) };
     }
 
     public override StrategyCapabilities Capabilities { get; }

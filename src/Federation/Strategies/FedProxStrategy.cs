@@ -2,7 +2,7 @@ namespace FedLlm.Federation.Strategies;
 
 /// <summary>
 /// FedProx (Li et al. 2020): the server is FedAvg; clients add (μ/2)·‖w − w_g‖² to their loss
-/// (see <see cref="Client.FederatedTrainingHooks"/>). μ comes from <see cref="StrategyOptions.ProximalMu"/> and travels in the plan.
+/// (see <see cref="Client.Algorithms.ProximalTerm"/>). μ comes from <see cref="StrategyOptions.ProximalMu"/> and travels in the plan.
 /// </summary>
 public sealed class FedProxStrategy : FedAvgStrategy
 {

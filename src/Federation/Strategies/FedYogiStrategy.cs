@@ -5,7 +5,7 @@ public sealed class FedYogiStrategy(StrategyOptions options) : FedOptStrategy(op
 {
     /// <summary>Capabilities depend on <see cref="StrategyOptions.FedOptWeighting"/>; the default (unweighted mean) is declared here.</summary>
     public static readonly StrategyKind Kind = new("fedyogi", "FedYogi: adaptive server optimiser (Reddi et al. 2021), v ← v − (1 − β2)·Δ²·sign(v − Δ²)",
-        new StrategyCapabilities { Mean = new MeanRule(DeltaWeighting.Unweighted), ServerState = true }, o => new FedYogiStrategy(o));
+        new StrategyCapabilities { Mean = new MeanRule(DeltaWeighting.Unweighted) }, o => new FedYogiStrategy(o));
 
     public override string Name => Kind.Name;
 

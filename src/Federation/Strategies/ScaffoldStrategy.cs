@@ -15,7 +15,7 @@ public sealed class ScaffoldStrategy : FedAvgStrategy
     }
 
     public static new readonly StrategyKind Kind = new("scaffold", "SCAFFOLD: FedAvg plus server and client control variates that correct client drift",
-        new StrategyCapabilities { UpdateExtras = [ExchangeKeys.ScaffoldDeltaControl], ServerState = true }, o => new ScaffoldStrategy(o));
+        new StrategyCapabilities { UpdateExtras = [ExchangeKeys.ScaffoldDeltaControl] }, o => new ScaffoldStrategy(o));
 
     public override string Name => Kind.Name;
 

@@ -32,9 +32,6 @@ public sealed record StrategyCapabilities
     /// <summary>The mean the server step is a function of; null when the step reads individual updates.</summary>
     public MeanRule? Mean { get; init; }
 
-    /// <summary>True when the server step keeps state across rounds (momentum, moments, control variates).</summary>
-    public bool ServerState { get; init; }
-
     public bool ExchangesUpdates => Baseline == BaselineKind.None;
 
     /// <summary>Why updates of this strategy cannot be aggregated as ciphertexts; null when they can.</summary>

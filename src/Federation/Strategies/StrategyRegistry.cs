@@ -34,7 +34,10 @@ public static class StrategyRegistry
         if (problems.Count > 0) throw new StrategyConfigurationException(problems);
     }
 
-    /// <summary>Every problem with the options, each naming its config key; empty when valid.</summary>
+    /// <summary>
+    /// Every problem with the strategy's own options, each naming its config key; empty when valid. Rounds and the client
+    /// learning rate belong to the run and its trainer, so <see cref="FedLlm.Federation.Configuration.RunConfig.Validate"/> checks them once.
+    /// </summary>
     public static IReadOnlyList<string> Validate(StrategyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -51,12 +54,6 @@ public static class StrategyRegistry
         }
         if (options.ClientFraction is double fraction && !(fraction > 0 && fraction <= 1))
             problems.Add($"strategy.client_fraction must be in (0, 1] (got {Format(fraction)})");
-        if (options.TotalRounds <= 0) problems.Add($"rounds must be > 0 (got {options.TotalRounds})");
-        RequirePositive(problems, "training.learning_rate", options.LearningRate);
-        if (!(options.MinLearningRate >= 0) || double.IsInfinity(options.MinLearningRate))
-            problems.Add($"training.min_learning_rate must be a finite number >= 0 (got {Format(options.MinLearningRate)})");
-        else if (options.Schedule != Training.Optimization.ScheduleKind.Constant && options.MinLearningRate > options.LearningRate)
-            problems.Add($"training.min_learning_rate ({Format(options.MinLearningRate)}) exceeds training.learning_rate ({Format(options.LearningRate)})");
         if (!(options.ProximalMu >= 0) || double.IsInfinity(options.ProximalMu))
             problems.Add($"strategy.proximal_mu must be a finite number >= 0 (got {Format(options.ProximalMu)})");
         if (options.ServerLearningRate is double eta) RequirePositive(problems, "strategy.server_learning_rate", eta);

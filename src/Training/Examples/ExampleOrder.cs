@@ -1,9 +1,17 @@
+using FedLlm.Foundation.Randomness;
+
 namespace FedLlm.Training.Examples;
 
-/// <summary>An endless seeded shuffle of example indices: each epoch visits every example once, in a fresh order.</summary>
+/// <summary>
+/// An endless seeded shuffle of example indices: each epoch visits every example once, in a fresh order. The stream is
+/// the project's one RNG family, seeded with all 64 bits of the trainer seed (a client's seed already derives from
+/// run, round and client), so no two seeds share an order by folding.
+/// </summary>
 public sealed class ExampleOrder(int count, ulong seed)
 {
-    private readonly Random _random = new(unchecked((int)seed ^ (int)(seed >> 32)));
+    public const string RandomPurpose = "example-order";
+
+    private readonly Xoshiro256StarStar _random = Xoshiro256StarStar.ForPurpose(seed, RandomPurpose);
     private int[] _epoch = [];
     private int _position;
 
@@ -14,8 +22,8 @@ public sealed class ExampleOrder(int count, ulong seed)
         {
             if (_position == _epoch.Length)
             {
-                _epoch = Enumerable.Range(0, count).ToArray();
-                _random.Shuffle(_epoch);
+                _epoch = [.. Enumerable.Range(0, count)];
+                _random.Shuffle(_epoch.AsSpan());
                 _position = 0;
             }
             indices.Add(_epoch[_position++]);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using FedLlm.Models.Llama;
 using FedLlm.Training.Examples;
 using FedLlm.Training.Hooks;
@@ -53,13 +54,15 @@ public sealed class SftTrainer : IDisposable
 
             var stepExamples = order.Take(_options.ExamplesPerStep).Select(i => examples[i]).ToList();
             long stepTokens = Math.Max(1, stepExamples.Sum(e => (long)e.TargetTokens));
+            // Held for the step, not an implicit per-call Scalar, which could be finalised mid-call (see RootedScalars).
+            using var tokens = stepTokens.ToScalar();
             _optimizer.zero_grad();
             double stepLoss = 0;
             foreach (var micro in stepExamples.Chunk(_options.BatchSize))
             {
                 using var scope = NewDisposeScope();
                 var (inputs, labels) = BatchCollator.Collate(micro, _padId);
-                var loss = CausalLmLoss.Summed(_model, inputs, labels) / stepTokens;
+                var loss = CausalLmLoss.Summed(_model, inputs, labels) / tokens;
                 loss.backward();
                 stepLoss += loss.item<float>();
             }

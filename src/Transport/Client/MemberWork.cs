@@ -30,7 +30,7 @@ public interface IMemberWork
 public sealed class MemberWork(RunConfig config, PretrainedModel model, LoraAdapterSet adapters, RunRecords records, string stateDirectory, Action<string> log)
     : IMemberWork
 {
-    private readonly LocalClientTrainer _trainer = new(adapters, config, new ClientStateStore(stateDirectory), model.PadId);
+    private readonly LocalClientTrainer _trainer = new(adapters, config, new ClientStateStore(stateDirectory), model.PadId) { Deployed = true };
     private readonly ClientEvaluator _evaluator = new(model, adapters, config, RunSetup.CreateExampleTokenizer(model, config).Template);
     private (ClientData Data, IReadOnlyList<Example> HeldOut)? _own;
 

@@ -58,7 +58,7 @@ public sealed class FederationServer(RunConfig config, ServerSection server, Lor
 
         var run = new RunDirectory(config.RunDirectory);
         int federationSize = server.Clients.Count;
-        var strategy = config.CreateStrategy(federationSize);
+        var strategy = config.CreateStrategy(federationSize, server.Clients.Count(c => !c.Revoked));
         float[] initial = adapters.Flatten();
         var executor = new RemoteClientExecutor(federationSize, TimeSpan.FromSeconds(server.RoundDeadlineSeconds));
         var counters = new WireCounters();

@@ -140,7 +140,7 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
         if (answer is MemberAnswer.Trained trained)
         {
             // The engine's one check, done here (outside the lock: it is O(parameters)) so the client hears the reason.
-            problem = _engine?.Check(open.Task, trained.Result.Update);
+            problem = _engine?.Check(open.Task, trained.Result);
             answer = new MemberAnswer.Trained(trained.Result with { Verdict = new UpdateVerdict(problem) });
         }
         waiting.TrySetResult(answer);

@@ -21,4 +21,22 @@ public class ConfigFilesTests
         Assert.Empty(problems);
         Assert.Empty(config.Client.Validate());
     }
+
+    /// <summary>The one file runs unchanged: the server (which reads no data, so its data files need not exist here) and a member.</summary>
+    [Theory]
+    [InlineData(RunPurpose.Serve)]
+    [InlineData(RunPurpose.Join)]
+    public void TheFederationFileServesAndJoinsUnchanged(RunPurpose purpose)
+    {
+        string file = Path.Combine(SharedData.RepositoryRoot, "configs", "federation.yaml");
+        string missing = Path.Combine(Path.GetTempPath(), $"fedllm-missing-{Guid.NewGuid():N}.jsonl");
+        string[] overrides = purpose == RunPurpose.Serve ? [$"data.path={missing}", $"data.eval_path={missing}", $"data.test_path={missing}"] : [];
+        var config = RunConfigFile.Load(file, overrides);
+        // The model folder is made by `fedllm convert`, and a member's data file is its own; everything else must hold.
+        var problems = config.Run.Validate(purpose)
+            .Where(p => !p.StartsWith("model.path", StringComparison.Ordinal) && (purpose == RunPurpose.Serve || !p.StartsWith("data.path", StringComparison.Ordinal))).ToList();
+        Assert.Empty(problems);
+        Assert.Empty(config.Server.Validate());
+        Assert.Empty(config.Client.Validate());
+    }
 }

@@ -43,7 +43,7 @@ public class SimulateConfigErrorTests
     {
         using var temp = new TempDirectory();
         AssertFailsBeforeTraining(temp, Simulate(temp, "split:\n  clients: 3\nstrategy:\n  clients_per_round: 5"),
-            "strategy.clients_per_round (5)", "split.clients = 3");
+            "strategy.clients_per_round (5) is larger than the 3 clients (split.clients)");
     }
 
     [Theory]

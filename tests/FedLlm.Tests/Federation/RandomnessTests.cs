@@ -1,9 +1,22 @@
 using FedLlm.Foundation.Randomness;
+using FedLlm.Training.Examples;
 
 namespace FedLlm.Tests.Federation;
 
 public class RandomnessTests
 {
+    [Fact]
+    public void ExampleOrderDrawsFromTheOneFamilyWithAllSixtyFourSeedBits()
+    {
+        // 1 and 2^32 fold to the same 32-bit seed (low ^ high): with System.Random they shuffled alike.
+        Assert.NotEqual(new ExampleOrder(50, 1).Take(50), new ExampleOrder(50, 1UL << 32).Take(50));
+        int[] expected = [.. Enumerable.Range(0, 50)];
+        Xoshiro256StarStar.ForPurpose(7, ExampleOrder.RandomPurpose).Shuffle(expected.AsSpan());
+        var order = new ExampleOrder(50, 7);
+        Assert.Equal(expected, order.Take(50));
+        Assert.Equal(Enumerable.Range(0, 50), order.Take(50).Order()); // the next epoch visits every example once more
+    }
+
     [Fact]
     public void SplitMix64MatchesTheReferenceSequence()
     {

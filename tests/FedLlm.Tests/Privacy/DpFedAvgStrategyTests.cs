@@ -109,14 +109,14 @@ public class DpFedAvgStrategyTests
         accountant.Record(1.3, 0.02, 7);
         store.Write(2, LocalClientTrainer.AccountantKey, 1, AccountantVector.Encode(accountant));
 
-        var restored = LocalClientTrainer.AccountantOf(store, 2, 2);
+        var restored = LocalClientTrainer.AccountantOf(store, 2, 2).Accountant;
         Assert.Equal(accountant.TotalRdp, restored.TotalRdp);
         Assert.Equal(accountant.History, restored.History);
         Assert.Equal(accountant.GetEpsilon(1e-5), restored.GetEpsilon(1e-5));
 
         store.RollBackTo(0); // resuming after round 0 forgets round 1's spend
-        Assert.Equal(30, LocalClientTrainer.AccountantOf(store, 2, 2).TotalSteps);
-        Assert.Equal(0, LocalClientTrainer.AccountantOf(store, 3, 2).TotalSteps);
+        Assert.Equal(30, LocalClientTrainer.AccountantOf(store, 2, 2).Accountant.TotalSteps);
+        Assert.Equal(0, LocalClientTrainer.AccountantOf(store, 3, 2).Accountant.TotalSteps);
         Assert.Throws<InvalidDataException>(() => AccountantVector.Decode([1f, 2f, 3f], "test"));
     }
 }

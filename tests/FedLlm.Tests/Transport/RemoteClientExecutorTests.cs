@@ -68,6 +68,25 @@ public class RemoteClientExecutorTests
     }
 
     [Fact]
+    public async Task UnderDpSgdAnUpdateWithoutItsPrivacyReportIsRefusedAndTheSubmitterHearsWhy()
+    {
+        var strategy = new FedAvgStrategy(new StrategyOptions { Algorithm = "fedavg", TotalClients = 2 });
+        var engine = new RoundEngine(strategy, [0, 1], 2, runSeed: 1, parameterCount: 3) { RequiresClientPrivacy = true };
+        var executor = new RemoteClientExecutor(2, TimeSpan.FromMinutes(1));
+        executor.Attach(engine);
+        var running = executor.ExecuteAsync(Task(0, 0), CancellationToken.None);
+        var (delivered, problem) = executor.Complete(0, 0, TaskKind.Train, Result(0, [1f, 2f, 4f]));
+        Assert.True(delivered);
+        Assert.Equal("client 0: no DP-SGD privacy report with the update, and privacy.mode dp_sgd accepts only updates that carry one", problem);
+        Assert.Equal(problem, (await running).Verdict!.Problem);
+
+        var report = new ClientPrivacyReport(Epsilon: 1.2, Delta: 1e-5, NoiseMultiplier: 1, SampleRate: 0.1, TotalSteps: 2);
+        var privateResult = new ClientResult(new ClientUpdate(1, 5, [1f, 2f, 4f]), new ClientTrainingMetrics(1.5, 2, 8, 100, 0.1, report));
+        Assert.Null(engine.Check(Task(0, 1), privateResult));
+        Assert.Null(new RoundEngine(strategy, [0, 1], 2, runSeed: 1, parameterCount: 3).Check(Task(0, 0), new ClientResult(new ClientUpdate(0, 5, [1f, 2f, 4f]), privateResult.Metrics with { Privacy = null })));
+    }
+
+    [Fact]
     public async Task AFailureReportEndsTheMembersPartAtOnceAndEvaluationsReturnScores()
     {
         var executor = new RemoteClientExecutor(1, TimeSpan.FromMinutes(10));
