@@ -13,7 +13,7 @@ namespace FedLlm.Evaluation.Runner;
 
 /// <summary>
 /// The files of an evaluation: <c>results.json</c> (every aggregate with its interval, the counts and one record per
-/// example), <c>report.md</c> (a summary table, best per row in bold, and one table per task) and <c>report.html</c>
+/// example), <c>report.md</c> (a summary table, the best model of each row in bold, and one table per task) and <c>report.html</c>
 /// (the same with a chart per task and the suite).
 /// </summary>
 public static class EvalReport
@@ -82,12 +82,12 @@ public static class EvalReport
             foreach (var aggregate in first.Aggregates)
             {
                 var values = row.Select(r => r?.Aggregates.First(a => a.Name == aggregate.Name).Estimate).ToList();
-                int best = models.Count > 1 ? BestIndex(values.Select(v => v?.Value ?? double.NaN).ToList(), aggregate.HigherIsBetter) : -1;
+                var best = Best.Rows([.. values.Select(v => v?.Value ?? double.NaN)], aggregate.HigherIsBetter);
                 text.Append(CultureInfo.InvariantCulture, $"| {Cell(task)} | {aggregate.Name} | {first.Examples} |");
                 for (int m = 0; m < values.Count; m++)
                 {
                     string cell = values[m] is { } v ? Format(aggregate.Name, v) : "–";
-                    text.Append(' ').Append(m == best ? $"**{cell}**" : cell).Append(" |");
+                    text.Append(' ').Append(best.Contains(m) ? $"**{cell}**" : cell).Append(" |");
                 }
                 text.Append('\n');
             }
@@ -170,16 +170,6 @@ public static class EvalReport
         string One(double v) => !double.IsFinite(v) ? "–" : rate ? (v * 100).ToString("F1", CultureInfo.InvariantCulture) : v.ToString("F4", CultureInfo.InvariantCulture);
         string value = One(estimate.Value) + (rate && double.IsFinite(estimate.Value) ? "%" : "");
         return double.IsFinite(estimate.Lower) ? $"{value} [{One(estimate.Lower)}, {One(estimate.Upper)}]" : value;
-    }
-
-    /// <summary>The index of the best finite value (ties: none marked), or -1.</summary>
-    public static int BestIndex(IReadOnlyList<double> values, bool higherIsBetter)
-    {
-        var finite = values.Select((v, i) => (v, i)).Where(p => double.IsFinite(p.v)).ToList();
-        if (finite.Count < 2) return -1;
-        double best = higherIsBetter ? finite.Max(p => p.v) : finite.Min(p => p.v);
-        var at = finite.Where(p => p.v == best).ToList();
-        return at.Count == 1 ? at[0].i : -1;
     }
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);

@@ -16,7 +16,7 @@ public static class BenchMetrics
     public static IReadOnlyList<BenchMetric> Known { get; } =
     [
         new("held_out_loss", "mean held-out loss over clients, final evaluation", false, m => Final(m)?["mean_held_out_loss"] is { } v ? RunMetrics.Read(v) : double.NaN),
-        new("held_out_accuracy", "mean held-out exact-match accuracy over clients, final evaluation", true, m => Final(m)?["mean_accuracy"] is { } v ? RunMetrics.Read(v) : double.NaN),
+        new("held_out_accuracy", "mean held-out exact-match accuracy over clients, final evaluation", true, m => Final(m) is { } e && Scored(e) ? RunMetrics.Read(e["mean_accuracy"]) : double.NaN),
         new("test_loss", "global test set loss, final evaluation", false, m => Final(m)?["test"]?["loss"] is { } v ? RunMetrics.Read(v) : double.NaN),
         new("test_accuracy", "global test set exact-match accuracy, final evaluation", true, m => Final(m)?["test"]?["accuracy"] is { } v ? RunMetrics.Read(v) : double.NaN),
         new("train_loss", "mean client training loss of the last round", false, m => Rounds(m).LastOrDefault()?["mean_train_loss"] is { } v ? RunMetrics.Read(v) : double.NaN),
@@ -30,6 +30,9 @@ public static class BenchMetrics
     /// <summary>The last evaluation of the trained model (not the base).</summary>
     private static JsonObject? Final(IReadOnlyList<JsonObject> metrics) =>
         metrics.LastOrDefault(l => l["type"]?.GetValue<string>() == RunMetrics.EvaluationType && RunMetrics.ModelOf(l) != RunMetrics.BaseModel);
+
+    /// <summary>Whether any client's answers were scored (a run with evaluation.max_accuracy_examples: 0 records accuracy 0 for none).</summary>
+    private static bool Scored(JsonObject evaluation) => RunMetrics.Scores(evaluation).Any(s => double.IsFinite(s.Accuracy));
 
     private static List<JsonObject> Rounds(IReadOnlyList<JsonObject> metrics) =>
         [.. metrics.Where(l => l["type"]?.GetValue<string>() == RunMetrics.RoundType)];

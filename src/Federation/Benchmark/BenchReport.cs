@@ -64,7 +64,7 @@ public static class BenchReport
                     ["std"] = MetricsLog.Number(entry.StandardDeviation),
                     ["n"] = entry.Values.Count,
                     ["values"] = new JsonArray([.. entry.Values.Select(v => (JsonNode?)MetricsLog.Number(v))]),
-                    ["best"] = table.BestRow(d) == m,
+                    ["best"] = table.BestRows(d).Contains(m),
                 };
             }
             rows[table.Methods[m]] = row;
@@ -81,7 +81,7 @@ public static class BenchReport
         text.Append(
             $"{matrix.Methods.Count} method(s) × {matrix.Datasets.Count} dataset(s) × {matrix.Seeds.Count} seed(s) ({string.Join(", ", matrix.Seeds)}); " +
             $"{finished} of {results.Cells.Count} cells finished. Each entry is the mean ± sample standard deviation over seeds of the value in each cell's own " +
-            "`metrics.jsonl`; the best mean of each column is in bold. Cells: `cells/<method>__<dataset>__seed<seed>/` (normal run folders with their own reports).\n\n");
+            "`metrics.jsonl`; the best mean of each column is in bold (every tied one; none when all are equal). Cells: `cells/<method>__<dataset>__seed<seed>/` (normal run folders with their own reports).\n\n");
         foreach (var table in results.Tables)
         {
             text.Append(CultureInfo.InvariantCulture, $"## {table.Metric.Name}\n\n{table.Metric.Description} ({(table.Metric.HigherIsBetter ? "higher" : "lower")} is better).\n\n");
@@ -92,7 +92,7 @@ public static class BenchReport
                 for (int d = 0; d < table.Datasets.Count; d++)
                 {
                     string cell = Entry(table.Entries[m, d]);
-                    text.Append(' ').Append(table.BestRow(d) == m ? $"**{cell}**" : cell).Append(" |");
+                    text.Append(' ').Append(table.BestRows(d).Contains(m) ? $"**{cell}**" : cell).Append(" |");
                 }
                 text.Append('\n');
             }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using FedLlm.Evaluation.Statistics;
 using FedLlm.Federation.Runs;
 
 namespace FedLlm.Federation.Benchmark;
@@ -17,15 +18,11 @@ public sealed record BenchEntry(IReadOnlyList<double> Values)
 /// <summary>One table: a metric's entries by method (rows) and dataset (columns), with the best mean of each column.</summary>
 public sealed record BenchTable(BenchMetric Metric, IReadOnlyList<string> Methods, IReadOnlyList<string> Datasets, BenchEntry[,] Entries)
 {
-    /// <summary>The row of the best mean in column <paramref name="dataset"/>, or -1 (no finite mean, fewer than two, or a tie).</summary>
-    public int BestRow(int dataset)
-    {
-        var means = Enumerable.Range(0, Methods.Count).Select(m => (Row: m, Mean: Entries[m, dataset].Mean)).Where(e => double.IsFinite(e.Mean)).ToList();
-        if (means.Count < 2) return -1;
-        double best = Metric.HigherIsBetter ? means.Max(e => e.Mean) : means.Min(e => e.Mean);
-        var rows = means.Where(e => e.Mean == best).ToList();
-        return rows.Count == 1 ? rows[0].Row : -1;
-    }
+    /// <summary>
+    /// The rows holding the best mean of column <paramref name="dataset"/> (all of them on a tie); none when fewer than two
+    /// means are finite or every mean is the same, since then nothing stands out.
+    /// </summary>
+    public IReadOnlySet<int> BestRows(int dataset) => Best.Rows([.. Enumerable.Range(0, Methods.Count).Select(m => Entries[m, dataset].Mean)], Metric.HigherIsBetter);
 }
 
 /// <summary>The matrix's results gathered from its cell folders: every cell's values and one table per metric.</summary>

@@ -45,7 +45,9 @@ public static class RunCharts
                 accuracy.Add(new ChartSeries($"{group.Key}: global test accuracy", tx, [.. tests.Select(e => RunMetrics.Read(e["test"]!["accuracy"]))]));
             }
             charts.Add(ReportChart.Lines(RunReport.HeldOutLossPlot, "Held-out loss per evaluation round", "round", "loss", loss));
-            charts.Add(ReportChart.Lines(RunReport.AccuracyPlot, "Exact-match accuracy per evaluation round", "round", "accuracy", accuracy));
+            // A run that scored no answers (evaluation.max_accuracy_examples: 0) has no accuracy worth a curve.
+            if (evaluations.Any(e => RunMetrics.Scores(e).Any(s => double.IsFinite(s.Accuracy))))
+                charts.Add(ReportChart.Lines(RunReport.AccuracyPlot, "Exact-match accuracy per evaluation round", "round", "accuracy", accuracy));
             charts.AddRange(ClientBars(evaluations, clientName));
         }
         if (rounds.Count > 0)

@@ -38,9 +38,15 @@
     if (finite.length === 0) return [0, 1];
     var lo = Math.min.apply(null, finite), hi = Math.max.apply(null, finite);
     if (includeZero) { lo = Math.min(lo, 0); hi = Math.max(hi, 0); }
-    if (lo === hi) { lo -= Math.abs(lo) * 0.1 || 1; hi += Math.abs(hi) * 0.1 || 1; }
+    if (lo === hi) {
+      // One value: a band around it, starting at 0 when the value is 0 (e.g. an accuracy that never left 0).
+      var d = Math.abs(lo) * 0.1 || 1;
+      lo = lo === 0 ? 0 : lo - d;
+      hi = hi + d;
+      return [lo, hi];
+    }
     var pad = (hi - lo) * 0.05;
-    return [includeZero && lo === 0 ? 0 : lo - pad, hi + pad];
+    return [includeZero && lo >= 0 ? lo : lo - pad, includeZero && hi <= 0 ? hi : hi + pad];
   }
   function frame(svg, chart, xs, ys, xTicks) {
     var plotW = W - M.left - M.right, plotH = H - M.top - M.bottom;
@@ -88,7 +94,10 @@
       (s.lower || []).concat(s.upper || []).forEach(function (v) { allY.push(num(v)); });
     });
     var xs = range(allX, false), ys = range(allY, false);
-    var f = frame(svg, chart, xs, ys, ticks(xs[0], xs[1], 8));
+    // Rounds and other whole-number axes get whole-number ticks only.
+    var whole = allX.every(function (v) { return Math.round(v) === v; });
+    var xTicks = ticks(xs[0], xs[1], 8).filter(function (t) { return !whole || Math.round(t) === t; });
+    var f = frame(svg, chart, xs, ys, xTicks);
     chart.series.forEach(function (s, i) {
       var colour = COLOURS[i % COLOURS.length], run = [], points = 0;
       var flush = function () { if (run.length > 1) el("polyline", { points: run.join(" "), stroke: colour, "class": "line" }, svg); run = []; };

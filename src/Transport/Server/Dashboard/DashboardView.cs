@@ -71,7 +71,7 @@ public sealed class DashboardView(RunConfig config, ServerSection server, RunDir
             text.Append(CultureInfo.InvariantCulture,
                 $"## Latest evaluation ({RunMetrics.ModelOf(evaluation)} model, after round {evaluation["round"]!.GetValue<int>() + 1})\n\n| client | loss | accuracy | examples |\n|---:|---:|---:|---:|\n");
             foreach (var score in RunMetrics.Scores(evaluation))
-                text.Append(CultureInfo.InvariantCulture, $"| {score.ClientId} | {score.Loss:F4} | {score.Accuracy:P1} | {score.Examples} |\n");
+                text.Append(CultureInfo.InvariantCulture, $"| {score.ClientId} | {Number(score.Loss, "F4")} | {Number(score.Accuracy, "P1")} | {score.Examples} |\n");
             text.Append('\n');
         }
         text.Append("## Curves\n\n");
@@ -93,6 +93,8 @@ public sealed class DashboardView(RunConfig config, ServerSection server, RunDir
     private TimeSpan? Ago(DateTimeOffset? time) => time is null ? null : clock.GetUtcNow() - time.Value;
 
     private string AgoText(DateTimeOffset? time) => Ago(time) is { } ago ? $"{Math.Max(0, ago.TotalSeconds):F0} s ago" : "–";
+
+    private static string Number(double value, string format) => double.IsFinite(value) ? value.ToString(format, CultureInfo.InvariantCulture) : "–";
 
     private static string Time(DateTimeOffset? time) => time?.ToString("HH:mm:ss", CultureInfo.InvariantCulture) ?? "–";
 
