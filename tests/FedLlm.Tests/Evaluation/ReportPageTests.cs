@@ -15,7 +15,7 @@ namespace FedLlm.Tests.Evaluation;
 [Collection(SimulationCollection.Name)]
 public class ReportPageTests(TinySimulationModel simulation, ITestOutputHelper output) : IClassFixture<TinyServedModel>
 {
-    [Fact]
+    [ChromiumFact]
     public async Task AnEvaluationReportRendersItsTablesAndChartsWithoutConsoleErrors()
     {
         using var tiny = new TinyServedModel();
@@ -51,7 +51,7 @@ public class ReportPageTests(TinySimulationModel simulation, ITestOutputHelper o
         Assert.Equal(0, await browser.CountAsync("figure.chart:empty"));
     }
 
-    [Fact]
+    [ChromiumFact]
     public async Task ARunReportRendersItsTablesCurvesAndClientBarsWithoutConsoleErrors()
     {
         using var temp = new TempDirectory();

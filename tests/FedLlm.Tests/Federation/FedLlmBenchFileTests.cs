@@ -84,6 +84,25 @@ public class FedLlmBenchFileTests
     }
 
     [Fact]
+    public void PartitionPreviewsAFedLlmBenchFileWithoutAModel()
+    {
+        using var temp = new TempDirectory();
+        string path = temp.File("wildchat_3c.json");
+        string Conversation(int turns) => "{\"conversations\": [" + string.Join(", ", Enumerable.Range(0, turns).Select(t =>
+            $"{{\"from\": \"human\", \"value\": \"q{t}\"}}, {{\"from\": \"gpt\", \"value\": \"a{t}\"}}")) + "]}";
+        File.WriteAllText(path, $$"""{"zeta": [{{Conversation(2)}}, {{Conversation(1)}}], "alpha": [{{Conversation(3)}}], "mid": [{{Conversation(1)}}, {{Conversation(1)}}, {{Conversation(2)}}]}""");
+        var result = CliProcess.Run("partition", "--data.path", path, "--data.held-out-fraction", "0", "--split.method", "natural", "--split.field", "client",
+            "--out", temp.File("preview"));
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var rows = result.Stdout.Split('\n').Where(l => l.StartsWith('|') && !l.StartsWith("|-", StringComparison.Ordinal)).Skip(1).ToList();
+        Assert.Equal(["zeta", "alpha", "mid"], rows.Select(r => r.Split('|', StringSplitOptions.TrimEntries)[2]));
+        Assert.Contains("3 clients; records per client 1–3", result.Stdout);
+        var split = ClientSplit.Load(Path.Combine(temp.File("preview"), "split.json"));
+        Assert.Equal(["zeta", "alpha", "mid"], split.ClientNames);
+        Assert.Equal([2, 1, 3], split.Sizes());
+    }
+
+    [Fact]
     public void AMalformedFileFailsNamingFileAndLine()
     {
         using var temp = new TempDirectory();

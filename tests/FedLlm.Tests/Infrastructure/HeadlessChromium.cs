@@ -8,11 +8,18 @@ namespace FedLlm.Tests.Infrastructure;
 /// <summary>
 /// Debian's Chromium, headless, driven over the DevTools protocol: opens a page, waits for it to load and settle, and
 /// reports what a person would see (a screenshot, element counts) and every console error, uncaught exception and
-/// failed load the page caused. Installed by .ci/run; a test that needs it fails with that advice when it is missing.
+/// failed load the page caused. Installed by .ci/run; tests that need it are <see cref="ChromiumFactAttribute"/>s.
 /// </summary>
 public sealed class HeadlessChromium : IAsyncDisposable
 {
     public const string Executable = "/usr/bin/chromium";
+
+    public const string MissingMessage = Executable + " is missing: install Debian's chromium package (apt-get install chromium; .ci/run does it)";
+
+    public static bool Installed => File.Exists(Executable);
+
+    /// <summary>Whether this is a CI run (CI set to anything but false or 0), where a missing browser is a failure, not a skip.</summary>
+    public static bool RequiredByCi => Environment.GetEnvironmentVariable("CI") is { Length: > 0 } ci && ci != "0" && !ci.Equals("false", StringComparison.OrdinalIgnoreCase);
 
     private readonly Process _process;
     private readonly TempDirectory _profile;
@@ -40,8 +47,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
     /// <param name="ignoreCertificateErrors">Accept the test federation's self-signed TLS certificate.</param>
     public static async Task<HeadlessChromium> StartAsync(bool ignoreCertificateErrors = false)
     {
-        if (!File.Exists(Executable))
-            throw new InvalidOperationException($"{Executable} is missing: install Debian's chromium package (apt-get install chromium; .ci/run does it)");
+        if (!Installed) throw new InvalidOperationException(MissingMessage);
         var profile = new TempDirectory();
         var start = new ProcessStartInfo(Executable) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         // As root Chromium needs --no-sandbox; the network flags keep it from calling home on a closed network.

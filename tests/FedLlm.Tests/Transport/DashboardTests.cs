@@ -10,7 +10,7 @@ namespace FedLlm.Tests.Transport;
 /// </summary>
 public class DashboardTests(ITestOutputHelper output)
 {
-    [Fact]
+    [ChromiumFact]
     public async Task TheDashboardShowsMembersAndCurvesAndUpdatesWhileTheRunGoes()
     {
         using var federation = new DeploymentFixture(["alice", "bob"], rounds: 40, "fedavg", extraRunYaml: "evaluation:\n  every: 1\n  max_accuracy_examples: 0");

@@ -61,8 +61,10 @@ public sealed class DashboardView(RunConfig config, ServerSection server, RunDir
         if (last is not null)
         {
             text.Append(CultureInfo.InvariantCulture, $"## Last round ({last["round"]!.GetValue<int>() + 1})\n\n| measure | value |\n|---|---|\n");
+            // The heading numbers the round from 1 as the rest of the page does; the record's own 0-based round and its
+            // type would only contradict it.
             foreach (var (key, value) in last)
-                if (value is JsonValue) text.Append(CultureInfo.InvariantCulture, $"| {key} | {Cell(value.ToJsonString().Trim('"'))} |\n");
+                if (value is JsonValue && key is not ("round" or "type")) text.Append(CultureInfo.InvariantCulture, $"| {key} | {Cell(value.ToJsonString().Trim('"'))} |\n");
             text.Append('\n');
         }
         var evaluation = metrics.LastOrDefault(m => Type(m) == RunMetrics.EvaluationType);
