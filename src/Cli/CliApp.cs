@@ -22,9 +22,11 @@ public static class CliApp
         root.Add(GenerateCommand.Build());
         root.Add(ServeCommand.Build());
         root.Add(ScoreCommand.Build());
+        root.Add(EvalCommand.Build());
         root.Add(TrainCommand.Build());
         root.Add(ExportCommand.Build());
         root.Add(SimulateCommand.Build());
+        root.Add(BenchCommand.Build());
         root.Add(DemoCommand.Build());
         root.Add(ServerCommand.Build());
         root.Add(ClientCommand.Build());

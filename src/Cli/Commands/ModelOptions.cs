@@ -22,6 +22,24 @@ internal static class ModelOptions
 
     public static ScalarType ParseDType(string? name) => WeightDtypes.Names.Parse(name ?? "float32", "--dtype");
 
+    /// <summary><c>--adapter</c>: a PEFT adapter folder, named NAME=DIR or by its folder's name.</summary>
+    public static Option<string[]> Adapters(string description) => new("--adapter")
+    {
+        Description = description,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>An <c>--adapter</c> value: NAME=DIR, or DIR named by its folder; the folder must exist.</summary>
+    public static (string Name, string Path) ParseAdapter(string value)
+    {
+        int equals = value.IndexOf('=');
+        string directory = equals < 0 ? value : value[(equals + 1)..];
+        string name = equals < 0 ? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(value))) : value[..equals];
+        if (name.Length == 0 || directory.Length == 0) throw new ArgumentException($"--adapter expects NAME=DIR or DIR, got '{value}'");
+        if (!Directory.Exists(directory)) throw new ArgumentException($"--adapter {name}: folder {directory} does not exist (give NAME=DIR or DIR)");
+        return (name, Path.GetFullPath(directory));
+    }
+
     /// <summary>Attaches a PEFT LoRA adapter folder to the loaded model (adapters stay fp32 over a bf16 base).</summary>
     public static LoraAdapterSet ApplyAdapter(PretrainedModel model, string adapterDirectory) =>
         LoraAdapterSet.Load(model.Model, adapterDirectory);

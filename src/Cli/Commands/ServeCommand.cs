@@ -11,11 +11,7 @@ public static class ServeCommand
     {
         var command = new Command("serve", "Serve a model and LoRA adapters over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models)");
         var model = ModelOptions.Model();
-        var adapters = new Option<string[]>("--adapter")
-        {
-            Description = "NAME=DIR: serve the PEFT adapter in DIR as model NAME over the base (repeatable)",
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var adapters = ModelOptions.Adapters("NAME=DIR: serve the PEFT adapter in DIR as model NAME over the base (repeatable; DIR alone: named by its folder)");
         var listen = new Option<string>("--listen") { Description = "Address to bind (loopback unless told otherwise)", DefaultValueFactory = _ => "http://127.0.0.1:8000" };
         var name = new Option<string?>("--served-model-name") { Description = "The base model's name in requests (default: the model folder's name)" };
         var template = new Option<string>("--template") { Description = "Chat template: auto (the model's own if recognised, else alpaca), alpaca, vicuna_v1.1, chatml, llama-3, plain", DefaultValueFactory = _ => "auto" };
@@ -31,7 +27,7 @@ public static class ServeCommand
             var options = new ServeOptions
             {
                 ModelPath = parse.GetRequiredValue(model).FullName,
-                Adapters = (parse.GetValue(adapters) ?? []).Select(ParseAdapter).ToArray(),
+                Adapters = (parse.GetValue(adapters) ?? []).Select(ModelOptions.ParseAdapter).ToArray(),
                 Listen = parse.GetValue(listen)!,
                 ServedModelName = parse.GetValue(name),
                 Template = parse.GetValue(template)!,
@@ -49,15 +45,6 @@ public static class ServeCommand
             return 0;
         });
         return command;
-    }
-
-    private static (string Name, string Path) ParseAdapter(string value)
-    {
-        int equals = value.IndexOf('=');
-        if (equals <= 0 || equals == value.Length - 1) throw new ArgumentException($"--adapter expects NAME=DIR, got '{value}'");
-        string directory = value[(equals + 1)..];
-        if (!Directory.Exists(directory)) throw new ArgumentException($"--adapter {value[..equals]}: folder {directory} does not exist");
-        return (value[..equals], Path.GetFullPath(directory));
     }
 
     private static int Positive(int value, string flag) => value > 0 ? value : throw new ArgumentException($"{flag} must be positive, got {value}");

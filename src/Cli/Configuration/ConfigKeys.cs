@@ -19,6 +19,11 @@ public static class ConfigKeys
             string path = prefix + name;
             if (!keys.TryGetValue(name, out var property)) throw Unknown(source, path, keys.Keys);
             if (value is Dictionary<object, object?> child && IsSection(property.PropertyType)) Check(property.PropertyType, child, source, path + ".");
+            if (value is List<object?> list && SectionListElement(property.PropertyType) is { } element)
+            {
+                for (int i = 0; i < list.Count; i++)
+                    if (list[i] is Dictionary<object, object?> item) Check(element, item, source, $"{path}[{i}].");
+            }
         }
     }
 
@@ -45,6 +50,10 @@ public static class ConfigKeys
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.SetMethod is { IsPublic: true })
             .ToDictionary(p => UnderscoredNamingConvention.Instance.Apply(p.Name), StringComparer.Ordinal);
+
+    /// <summary>The section type of a list of sections (e.g. a suite's tasks), or null for any other type.</summary>
+    private static Type? SectionListElement(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) && IsSection(type.GetGenericArguments()[0]) ? type.GetGenericArguments()[0] : null;
 
     /// <summary>A nested config section: a class of our own with settable properties (not a string or collection).</summary>
     private static bool IsSection(Type type) =>

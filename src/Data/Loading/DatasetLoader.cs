@@ -4,8 +4,12 @@ using FedLlm.Data.Readers;
 
 namespace FedLlm.Data.Loading;
 
-/// <summary>Reads a dataset file and converts its records into examples, applying the bad-row policy.</summary>
-public static class DatasetLoader
+/// <summary>
+/// Reads a dataset file and converts its records into examples, applying the bad-row policy. FedLLM-Bench files are
+/// read here like any other: a <c>{client id: [records]}</c> file gives each record its key as client id, and a
+/// <c>local_&lt;id&gt;.json</c> baseline file gives every record the id in its name (a record's own client column wins).
+/// </summary>
+public static partial class DatasetLoader
 {
     /// <summary>Loads every example, which must all be of kind <typeparamref name="T"/> (use <see cref="Example"/> for any).</summary>
     public static LoadedDataset<T> Load<T>(string path, DatasetLoadOptions? options = null) where T : Example
@@ -27,8 +31,11 @@ public static class DatasetLoader
         ArgumentNullException.ThrowIfNull(report);
         options ??= DatasetLoadOptions.Default;
         RecordConverter? converter = null;
-        foreach (var record in DatasetReader.Open(path, options.FileFormat))
+        string? fileClient = LocalFileClient(path);
+        foreach (var read in DatasetReader.Open(path, options.FileFormat))
         {
+            // A FedLLM-Bench local baseline file holds one client's records: its id comes from the file name.
+            var record = fileClient is not null && read.Key is null && read.IsValid ? read with { Key = fileClient } : read;
             if (record.IsValid) converter ??= CreateConverter(record, options, report);
             Example? example = null;
             string? problem = record.Error;
@@ -49,6 +56,13 @@ public static class DatasetLoader
             yield return example;
         }
     }
+
+    /// <summary>The client id of a FedLLM-Bench local baseline file, <c>local_&lt;id&gt;.json</c> (or .jsonl); null for any other name.</summary>
+    public static string? LocalFileClient(string path) =>
+        LocalFile().Match(Path.GetFileName(path)) is { Success: true } match ? match.Groups[1].Value : null;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^local_(.+)\.jsonl?$")]
+    private static partial System.Text.RegularExpressions.Regex LocalFile();
 
     private static RecordConverter CreateConverter(RawRecord first, DatasetLoadOptions options, LoadReport report)
     {

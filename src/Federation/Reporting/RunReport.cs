@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using FedLlm.Evaluation.Reporting;
+using FedLlm.Evaluation.Reporting.Html;
 using FedLlm.Federation.Client;
 using FedLlm.Federation.Configuration;
 using FedLlm.Federation.Runs;
@@ -25,7 +26,7 @@ public static class RunReport
     /// <summary>Model labels in the order the per-client table shows them.</summary>
     private static readonly string[] ModelOrder = [RunMetrics.BaseModel, RunMetrics.LocalOnlyModel, RunMetrics.GlobalModel];
 
-    /// <summary>Writes report.md and its PNGs into the run folder; returns the report's path.</summary>
+    /// <summary>Writes report.md, its PNGs and report.html (<see cref="RunHtmlReport"/>) into the run folder; returns report.md's path.</summary>
     public static string Write(RunDirectory run)
     {
         ArgumentNullException.ThrowIfNull(run);
@@ -50,8 +51,9 @@ public static class RunReport
         WriteSummary(text, rounds, evaluations);
         WriteClientTable(text, evaluations, split, members);
         WritePrivacy(text, metrics.LastOrDefault(m => Type(m) == PrivacyType));
-        WriteCurves(text, run, rounds, evaluations);
+        WriteCurves(text, run, metrics);
         File.WriteAllText(run.ReportFile, text.ToString());
+        RunHtmlReport.Write(run, text.ToString());
         return run.ReportFile;
     }
 
@@ -177,47 +179,15 @@ public static class RunReport
         text.Append("\n\n");
     }
 
-    private static void WriteCurves(StringBuilder text, RunDirectory run, IReadOnlyList<JsonObject> rounds, IReadOnlyList<JsonObject> evaluations)
+    /// <summary>The run's curves as PNGs beside the report (the same charts the HTML report draws, from <see cref="RunCharts"/>).</summary>
+    private static void WriteCurves(StringBuilder text, RunDirectory run, IReadOnlyList<JsonObject> metrics)
     {
         text.Append("## Curves\n\n");
-        if (rounds.Count > 0)
+        foreach (var chart in RunCharts.From(metrics, id => id.ToString(CultureInfo.InvariantCulture)))
         {
-            double[] x = [.. rounds.Select(r => r["round"]!.GetValue<int>() + 1.0)];
-            PlotWriter.Lines(run.File(TrainLossPlot), "Mean client training loss per round", "round", "loss",
-                [new PlotSeries("mean train loss", x, [.. rounds.Select(r => RunMetrics.Read(r["mean_train_loss"]))])]);
-            text.Append(CultureInfo.InvariantCulture, $"![Mean train loss per round]({TrainLossPlot})\n\n");
-        }
-        var trained = evaluations.Where(e => RunMetrics.ModelOf(e) != RunMetrics.BaseModel).ToList();
-        if (trained.Count > 0)
-        {
-            var lossSeries = new List<PlotSeries>();
-            var accuracySeries = new List<PlotSeries>();
-            foreach (var group in evaluations.GroupBy(RunMetrics.ModelOf))
-            {
-                // The base model is scored before round 1: it sits at round 0 of the curves.
-                double[] x = [.. group.Select(e => e["round"]!.GetValue<int>() + 1.0)];
-                lossSeries.Add(new PlotSeries($"{group.Key}: mean held-out loss", x, [.. group.Select(e => RunMetrics.Read(e["mean_held_out_loss"]))]));
-                accuracySeries.Add(new PlotSeries($"{group.Key}: mean held-out accuracy", x, [.. group.Select(e => RunMetrics.Read(e["mean_accuracy"]))]));
-                var tests = group.Where(e => e["test"] is JsonObject).ToList();
-                if (tests.Count == 0) continue;
-                double[] tx = [.. tests.Select(e => e["round"]!.GetValue<int>() + 1.0)];
-                lossSeries.Add(new PlotSeries($"{group.Key}: global test loss", tx, [.. tests.Select(e => RunMetrics.Read(e["test"]!["loss"]))]));
-                accuracySeries.Add(new PlotSeries($"{group.Key}: global test accuracy", tx, [.. tests.Select(e => RunMetrics.Read(e["test"]!["accuracy"]))]));
-            }
-            PlotWriter.Lines(run.File(HeldOutLossPlot), "Held-out loss per evaluation round", "round", "loss", lossSeries);
-            PlotWriter.Lines(run.File(AccuracyPlot), "Exact-match accuracy per evaluation round", "round", "accuracy", accuracySeries);
-            text.Append(CultureInfo.InvariantCulture, $"![Held-out loss per evaluation round]({HeldOutLossPlot})\n\n");
-            text.Append(CultureInfo.InvariantCulture, $"![Accuracy per evaluation round]({AccuracyPlot})\n\n");
-        }
-        if (rounds.Count > 0)
-        {
-            double[] x = [.. rounds.Select(r => r["round"]!.GetValue<int>() + 1.0)];
-            PlotWriter.Lines(run.File(BytesPlot), "Bytes exchanged per round", "round", "MiB",
-            [
-                new PlotSeries("server → clients", x, [.. rounds.Select(r => RunMetrics.Read(r["bytes_down"]) / (1 << 20))]),
-                new PlotSeries("clients → server", x, [.. rounds.Select(r => RunMetrics.Read(r["bytes_up"]) / (1 << 20))]),
-            ]);
-            text.Append(CultureInfo.InvariantCulture, $"![Bytes exchanged per round]({BytesPlot})\n");
+            if (chart.Kind != ReportChart.LinesKind || !chart.Id.EndsWith(".png", StringComparison.Ordinal)) continue;
+            PlotWriter.Lines(run.File(chart.Id), chart.Title, chart.XLabel, chart.YLabel, [.. chart.Series.Select(s => new PlotSeries(s.Label, s.X, s.Y))]);
+            text.Append(CultureInfo.InvariantCulture, $"![{chart.Title}]({chart.Id})\n\n");
         }
     }
 

@@ -10,7 +10,6 @@ public static class SplitMethods
     public const string QuantityDirichlet = "quantity-dirichlet";
     public const string QuantityLogNormal = "quantity-lognormal";
     public const string Natural = "natural";
-    public const string FedLlmBench = "fedllm-bench";
 
     /// <summary>The methods a run config can ask for (<c>split.method</c>), each mapped to its recorded name.</summary>
     public static readonly NamedValues<string> Configurable = new(

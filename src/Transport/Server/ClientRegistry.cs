@@ -20,12 +20,8 @@ public sealed class ClientRegistry(IReadOnlyList<ClientEntry> clients)
     /// <summary>The caller's client id; throws Unauthenticated/PermissionDenied with a reason for anyone else.</summary>
     public int Authenticate(ServerCallContext context)
     {
-        string? token = context.RequestHeaders.GetValue(AuthorizationHeader) is { } header && header.StartsWith("Bearer ", StringComparison.Ordinal)
-            ? header["Bearer ".Length..].Trim()
-            : null;
-        int id = token is not null ? FindByToken(token) : -1;
-        if (id < 0 && context.GetHttpContext().Connection.ClientCertificate is { } certificate)
-            id = FindByName(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
+        string? token = BearerToken(context.RequestHeaders.GetValue(AuthorizationHeader));
+        int id = Identify(token, context.GetHttpContext().Connection.ClientCertificate);
         if (id < 0)
             throw new RpcException(new Status(StatusCode.Unauthenticated,
                 token is null ? "no client token or client certificate was presented" : "unknown client token"));
@@ -33,6 +29,20 @@ public sealed class ClientRegistry(IReadOnlyList<ClientEntry> clients)
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"client '{clients[id].Name}' has been revoked"));
         return id;
     }
+
+    /// <summary>The member a token or (already verified) client certificate belongs to, or -1; revoked members are still found.</summary>
+    public int Identify(string? token, X509Certificate2? certificate)
+    {
+        int id = token is not null ? FindByToken(token) : -1;
+        if (id < 0 && certificate is not null) id = FindByName(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
+        return id;
+    }
+
+    public bool IsRevoked(int id) => clients[id].Revoked;
+
+    /// <summary>The token of an "Authorization: Bearer …" header, or null.</summary>
+    public static string? BearerToken(string? header) =>
+        header is not null && header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim() : null;
 
     private int FindByToken(string token)
     {

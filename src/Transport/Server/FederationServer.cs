@@ -67,7 +67,9 @@ public sealed class FederationServer(RunConfig config, ServerSection server, Lor
         using var database = new RunStateDatabase(run.File("state.db"));
         // The encrypted store must know where the run resumes before any member can ask for a catch-up.
         var encryption = CreateEncryption(run, initial, run.LatestCheckpoint() is var (doneRound, _, _) ? doneRound + 1 : 0);
-        await using var app = BuildHost(description, new ClientRegistry(server.Clients), executor, database, counters, encryption, roster);
+        var registry = new ClientRegistry(server.Clients);
+        await using var app = BuildHost(description, registry, executor, database, counters, encryption, roster);
+        DashboardEndpoints.Map(app, new DashboardView(config, server, run, database, TimeProvider.System), registry, DashboardAccesses.Names.Parse(server.Dashboard, "server.dashboard"));
         await app.StartAsync(cancellation);
         Listening?.Invoke(server.Listen);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FedLlm.Server");
@@ -123,7 +125,8 @@ public sealed class FederationServer(RunConfig config, ServerSection server, Lor
             var address = new Uri(server.Listen);
             void Configure(ListenOptions listen)
             {
-                listen.Protocols = HttpProtocols.Http2;
+                // HTTP/1.1 beside HTTP/2 lets a browser open the dashboard; gRPC clients still speak HTTP/2.
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
                 if (server.Insecure) return;
                 var certificate = CertificateTrust.Load(server.Certificate!, server.Key!);
                 listen.UseHttps(certificate, https =>

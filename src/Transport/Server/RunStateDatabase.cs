@@ -51,6 +51,25 @@ public sealed class RunStateDatabase(string path) : IDisposable
         "INSERT INTO events (at, client, kind, message) VALUES ($now, $client, $kind, $message)",
         ("$now", Now()), ("$client", client), ("$kind", kind), ("$message", message));
 
+    /// <summary>The members that have joined, as the database last saw them (for the live dashboard).</summary>
+    public IReadOnlyList<MemberActivity> Members()
+    {
+        lock (_gate)
+        {
+            if (_connection is null) return [];
+            using var command = _connection.CreateCommand();
+            command.CommandText = "SELECT id, name, joined_at, last_seen, joins FROM clients ORDER BY id";
+            using var reader = command.ExecuteReader();
+            var members = new List<MemberActivity>();
+            while (reader.Read())
+                members.Add(new MemberActivity(reader.GetInt32(0), reader.GetString(1), Time(reader, 2), Time(reader, 3), reader.GetInt32(4)));
+            return members;
+        }
+    }
+
+    private static DateTimeOffset? Time(SqliteDataReader reader, int column) =>
+        reader.IsDBNull(column) ? null : DateTimeOffset.Parse(reader.GetString(column), CultureInfo.InvariantCulture);
+
     public void Dispose() => _connection?.Dispose();
 
     private static string Now() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
@@ -67,3 +86,6 @@ public sealed class RunStateDatabase(string path) : IDisposable
         }
     }
 }
+
+/// <summary>A member as the run state records it: when it first joined, when it was last heard from, how often it joined.</summary>
+public sealed record MemberActivity(int ClientId, string Name, DateTimeOffset? JoinedAt, DateTimeOffset? LastSeen, int Joins);

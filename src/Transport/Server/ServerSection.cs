@@ -22,6 +22,11 @@ public sealed record ServerSection
     public int WaitForClients { get; init; }
     /// <summary>Encrypted runs: the member that generates the HE key and shares it with the others (default: the first member not revoked).</summary>
     public string? KeyHolder { get; init; }
+    /// <summary>
+    /// The live dashboard at /dashboard on the server's port, read-only: <c>loopback</c> (default; only this machine may
+    /// look), <c>members</c> (a member's token as bearer or ?token=, or its client certificate) or <c>off</c>.
+    /// </summary>
+    public string Dashboard { get; init; } = "loopback";
     /// <summary>Largest vector accepted from a client, in values (guards memory against hostile headers).</summary>
     public long MaxVectorValues { get; init; } = 256L * 1024 * 1024;
 
@@ -53,6 +58,7 @@ public sealed record ServerSection
             problems.Add($"server.key_holder '{KeyHolder}' is not an active member of server.clients");
         if (WaitForClients < 0 || WaitForClients > Clients.Count)
             problems.Add($"server.wait_for_clients must be between 0 and the number of clients ({Clients.Count}), got {WaitForClients}");
+        if (!DashboardAccesses.Names.TryParse(Dashboard, out _)) problems.Add(DashboardAccesses.Names.Problem(Dashboard, "server.dashboard")!);
         return problems;
     }
 }

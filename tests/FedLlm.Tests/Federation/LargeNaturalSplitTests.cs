@@ -13,7 +13,7 @@ public class LargeNaturalSplitTests
     private const int Records = 9_508;
     private const int P = 16;
 
-    private static byte[] SyntheticBenchFile()
+    private static string SyntheticBenchFile(string path)
     {
         // Every client gets 1 record, the remainder goes to clients with skewed (Zipf-like) probability.
         var rng = new Xoshiro256StarStar(747);
@@ -32,14 +32,16 @@ public class LargeNaturalSplitTests
             }
             json.Append(']');
         }
-        return Encoding.UTF8.GetBytes(json.Append('}').ToString());
+        File.WriteAllText(path, json.Append('}').ToString());
+        return path;
     }
 
     [Fact]
     public void SevenHundredFortySevenClientsTrainWithoutPerClientVectors()
     {
-        FedLlmBenchIndex index = FedLlmBenchReader.Read(new MemoryStream(SyntheticBenchFile()));
-        ClientSplit split = index.ToSplit();
+        using var file = new FedLlm.Tests.Infrastructure.TempDirectory();
+        var examples = FedLlm.Data.Loading.DatasetLoader.Load<FedLlm.Data.Model.Example>(SyntheticBenchFile(file.File("chatbotPA.json"))).Examples;
+        ClientSplit split = NaturalSplitter.ByKey([.. examples.Select(e => e.Metadata.ClientId)], "client");
         Assert.Equal(Clients, split.ClientCount);
         Assert.Equal(Records, split.AssignedCount);
         SplitSummary summary = SplitSummary.Create(split);
