@@ -61,6 +61,14 @@ public static class Generators
         return Path.GetFullPath(directory) + "#" + Convert.ToHexStringLower(SHA256.HashData(weights));
     }
 
+    /// <summary>The in-process model's token count of a text (so chunks are bounded in its own tokens), or null for an endpoint.</summary>
+    public static Func<string, int>? TokenCounter(IChatClient client) =>
+        client.GetService<LocalChatClient>() is { } local ? text => local.Model.Tokenizer.Encode(text).Count : null;
+
+    /// <summary>Embeddings from the in-process model behind <paramref name="client"/> (mean-pooled hidden states), or null for an endpoint.</summary>
+    public static IEmbeddingGenerator<string, Embedding<float>>? Embedder(IChatClient client) =>
+        client.GetService<LocalChatClient>() is { } local ? new HiddenStateEmbedder(local.Model) : null;
+
     /// <summary>
     /// Sends every prompt at once and returns the responses in order: the in-process model decodes them in batches,
     /// an endpoint gets them as fast as its concurrency limit allows.
