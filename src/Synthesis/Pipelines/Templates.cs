@@ -5,10 +5,10 @@ using FedLlm.Synthesis.Prompts;
 namespace FedLlm.Synthesis.Pipelines;
 
 /// <summary>Checks the prompt templates a pipeline's config names, before any generator is loaded.</summary>
-internal static class Templates
+public static class Templates
 {
     /// <summary>One problem per template that is missing or lacks a placeholder the pipeline fills.</summary>
-    public static IEnumerable<string> Problems(string prefix, params (string Property, string NameOrPath, string[] Placeholders)[] templates)
+    internal static IEnumerable<string> Problems(string prefix, params (string Property, string NameOrPath, string[] Placeholders)[] templates)
     {
         foreach (var (property, nameOrPath, placeholders) in templates)
         {
