@@ -114,7 +114,7 @@ public static class KnowledgesgExperiment
     /// What left which party: only the DP adapter leaves the client; everything the server derives from it carries the
     /// adapter's ε by post-processing; the seeds are public; the private records never move.
     /// </summary>
-    private static PrivacyLedger Ledger(ClientGuarantee g, RunDirectory dpRun, RunDirectory returned)
+    public static PrivacyLedger Ledger(ClientGuarantee g, RunDirectory dpRun, RunDirectory returned)
     {
         string mechanism = $"DP-SGD on the client: clip 1 example's gradient, σ = {g.NoiseMultiplier:G4}, q = {g.SampleRate:G4}, {g.Steps} steps; " +
                            $"its RDP accountant composed over the whole run (never reset per round): {dpRun.ClientStateDirectory}";

@@ -82,7 +82,7 @@ public static class U2sExperiment
     /// Public pool examples as U2S prompts whose passage is the example's own response, shown with its most related
     /// other examples, answered by the example in the example layout: the reply format, learned from public data only.
     /// </summary>
-    private static List<(string Prompt, string Answer)> Lessons(U2sSection u2s, IReadOnlyList<InstructionPair> pool)
+    public static List<(string Prompt, string Answer)> Lessons(U2sSection u2s, IReadOnlyList<InstructionPair> pool)
     {
         var prompt = PromptTemplate.Load(u2s.Prompt);
         var example = PromptTemplate.Load(u2s.ExamplePrompt);

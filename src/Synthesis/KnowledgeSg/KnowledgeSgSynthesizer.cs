@@ -23,7 +23,7 @@ public sealed partial class KnowledgeSgSynthesizer(IChatClient dpModel, IChatCli
     public const string Origin = "knowledgesg";
     private const string NextExample = "###example";
 
-    [GeneratedRegex(@"\b(10|[1-9])(?:\.\d+)?\b", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b((?:10|[1-9])(?:\.\d+)?)\b", RegexOptions.CultureInvariant)]
     private static partial Regex Grade();
 
     /// <param name="seeds">Public seed instructions (e.g. Alpaca's), the only examples the DP model is shown.</param>
