@@ -53,8 +53,8 @@ public static class Generators
         }
     }
 
-    /// <summary>An adapter by its folder and its weights' hash, so a retrained adapter in the same folder misses the cache.</summary>
-    private static string AdapterIdentity(string? directory)
+    /// <summary>An adapter by its folder and its weights' hash, so a retrained adapter in the same folder misses the cache (and reuse of generated rows).</summary>
+    public static string AdapterIdentity(string? directory)
     {
         if (directory is null) return "no-adapter";
         using var weights = File.OpenRead(Path.Combine(directory, LoraAdapterSet.WeightsFileName));

@@ -45,12 +45,10 @@ public static class FedgcExperiment
         string records = DerivedData.WriteInstructions(Path.Combine(folder, "records.jsonl"), DerivedData.Read(config.Data, "data"));
         var run = config.Run with { OutputDirectory = folder, Data = config.Run.Data with { Path = records } };
 
-        string? tutor = await FormatTutor.TeachAsync(config, config.Tutor.Enabled ? Lessons(config) : [], observer, cancellation);
-        await using var backend = await GeneratorBackend.StartAsync(config, new Dictionary<string, string?> { ["generator"] = tutor }, Path.Combine(folder, "cache"));
-        observer.Message($"Generator: {config.Run.Model.Path}{(tutor is null ? "" : " + format tutor")}, {backend.Description}");
+        await using var backend = await FormatTutor.StartGeneratorAsync(config, () => Lessons(config), observer, cancellation);
 
         var plain = await ExperimentArms.RunAsync(run with { Name = "no-augmentation", Evaluation = run.Evaluation with { BaseModel = true } }, observer, cancellation);
-        var fedgcRun = run with { Name = "fedgc", Fedgc = config.Fedgc with { Enabled = true, Generator = backend.For("generator") } };
+        var fedgcRun = run with { Name = "fedgc", Fedgc = config.Fedgc with { Enabled = true, Generator = backend.For(FormatTutor.GeneratorRole) } };
         var augmented = await ExperimentArms.RunAsync(fedgcRun, observer, cancellation);
 
         var table = new ExperimentTable($"FedGC on a Dirichlet-skewed split (α = {run.Split.Alpha}, {run.Split.Clients} clients, {run.Strategy.Algorithm})",

@@ -9,6 +9,23 @@ namespace FedLlm.Cli.Experiments;
 /// </summary>
 public static class FormatTutor
 {
+    /// <summary>The role name of an experiment's one generator (U2S, FedGC).</summary>
+    public const string GeneratorRole = "generator";
+
+    /// <summary>
+    /// The experiment's one generator on its backend, under <see cref="GeneratorRole"/>: the base with a format tutor
+    /// taught first from <paramref name="lessons"/> when the tutor is on, else the base itself.
+    /// </summary>
+    public static async Task<GeneratorBackend> StartGeneratorAsync(ExperimentConfig experiment, Func<IReadOnlyList<(string Prompt, string Answer)>> lessons,
+        IRunObserver observer, CancellationToken cancellation)
+    {
+        string? tutor = await TeachAsync(experiment, experiment.Tutor.Enabled ? lessons() : [], observer, cancellation);
+        var backend = await GeneratorBackend.StartAsync(experiment, new Dictionary<string, string?> { [GeneratorRole] = tutor },
+            Path.GetFullPath(Path.Combine(experiment.Folder, "cache")));
+        observer.Message($"Generator: {experiment.Run.Model.Path}{(tutor is null ? "" : " + format tutor")}, {backend.Description}");
+        return backend;
+    }
+
     public static async Task<string?> TeachAsync(ExperimentConfig experiment, IReadOnlyList<(string Prompt, string Answer)> lessons, IRunObserver observer,
         CancellationToken cancellation)
     {

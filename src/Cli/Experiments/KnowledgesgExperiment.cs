@@ -25,6 +25,9 @@ public sealed record KnowledgesgExperimentConfig : ExperimentConfig
     /// <summary>Public seed examples: their instructions are the DP model's k shots (never private data).</summary>
     public string? Seeds { get; init; }
 
+    /// <summary>Keep only seed instructions of at most this many characters (0: all); k shots must fit a small context.</summary>
+    public int SeedsMaxChars { get; init; }
+
     public KnowledgeSgOptions Knowledgesg { get; init; } = new();
 
     public override IReadOnlyList<string> Validate()
@@ -34,6 +37,7 @@ public sealed record KnowledgesgExperimentConfig : ExperimentConfig
         problems.AddRange(Professional.Validate("professional"));
         if (Seeds is null) problems.Add("seeds is required: public seed examples for the DP model's shots");
         else if (!File.Exists(Seeds)) problems.Add($"seeds '{Seeds}' does not exist");
+        if (SeedsMaxChars < 0) problems.Add($"seeds_max_chars must be >= 0, got {SeedsMaxChars}");
         if (!Run.Privacy.IsDpSgd || Run.Privacy.TargetEpsilon is null)
             problems.Add("run.privacy must be mode dp_sgd with a target_epsilon: the client's DP fine-tuning budget for the whole run");
         problems.AddRange(Knowledgesg.ValidateOptions("knowledgesg."));
@@ -61,7 +65,9 @@ public static class KnowledgesgExperiment
         string trainFile = DerivedData.WriteInstructions(Path.Combine(folder, "private-train.jsonl"), train);
         string heldOutFile = DerivedData.WriteInstructions(Path.Combine(folder, "private-held-out.jsonl"), heldOut);
         string professionalFile = DerivedData.WriteInstructions(Path.Combine(folder, "professional.jsonl"), DerivedData.Read(config.Professional, "professional"));
-        var seeds = SynthesisInputs.LoadPairs(config.Seeds!, "seeds", requireResponse: false).Select(p => p.Instruction).ToList();
+        var seeds = SynthesisInputs.LoadPairs(config.Seeds!, "seeds", requireResponse: false).Select(p => p.Instruction)
+            .Where(i => config.SeedsMaxChars == 0 || i.Length <= config.SeedsMaxChars).ToList();
+        if (seeds.Count <= config.Knowledgesg.Shots) throw new ArgumentException($"seeds: only {seeds.Count} instructions within seeds_max_chars {config.SeedsMaxChars}");
 
         var professional = await ExperimentArms.RunAsync(Arm("professional", professionalFile) with { Evaluation = run.Evaluation with { BaseModel = true } }, observer, cancellation);
         var nonPrivate = await ExperimentArms.RunAsync(Arm("non-private", trainFile), observer, cancellation);

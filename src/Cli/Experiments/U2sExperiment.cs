@@ -59,13 +59,13 @@ public static class U2sExperiment
         string poolFile = Path.Combine(folder, "pool.jsonl");
         SyntheticDatasetWriter.Write(poolFile, pool.Select(p => new SyntheticExample(p.Instruction, p.Response, Origin: null)));
 
-        string? tutor = await FormatTutor.TeachAsync(config, config.Tutor.Enabled ? Lessons(config.U2s, pool) : [], observer, cancellation);
-        await using var backend = await GeneratorBackend.StartAsync(config, new Dictionary<string, string?> { ["generator"] = tutor }, Path.Combine(folder, "cache"));
-        observer.Message($"Generator: {config.Run.Model.Path}{(tutor is null ? "" : " + format tutor")}, {backend.Description}");
+        await using var backend = await FormatTutor.StartGeneratorAsync(config, () => Lessons(config.U2s, pool), observer, cancellation);
 
-        var run = config.Run with { OutputDirectory = folder, Data = config.Run.Data with { Path = corpus, Format = "text", TestPath = test } };
+        // The format stays auto: corpus.txt reads as text records, test.jsonl as instructions (a "text" format would
+        // drop every test record as a bad row and leave the test columns empty).
+        var run = config.Run with { OutputDirectory = folder, Data = config.Run.Data with { Path = corpus, TestPath = test } };
         var raw = await ExperimentArms.RunAsync(run with { Name = "raw-text", Evaluation = run.Evaluation with { BaseModel = true } }, observer, cancellation);
-        var u2sRun = run with { Name = "u2s", U2s = config.U2s with { Enabled = true, Pool = poolFile, Generator = backend.For("generator") } };
+        var u2sRun = run with { Name = "u2s", U2s = config.U2s with { Enabled = true, Pool = poolFile, Generator = backend.For(FormatTutor.GeneratorRole) } };
         var u2s = await ExperimentArms.RunAsync(u2sRun, observer, cancellation);
 
         var table = new ExperimentTable($"FedIT-U2S: {run.Split.Clients} clients' raw text, {run.Rounds} rounds of {run.Strategy.Algorithm}",

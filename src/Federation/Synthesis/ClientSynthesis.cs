@@ -133,12 +133,21 @@ public static class ClientSynthesis
         private string Fingerprint(ClientRecords client)
         {
             var json = RunConfigJson.ToJson(config);
+            var generator = _u2s ? config.U2s.Generator : config.Fedgc.Generator;
             var identity = new StringBuilder()
                 .Append(json[_u2s ? "u2s" : "fedgc"]!.ToJsonString()).Append('\n')
+                // A retrained adapter in the same folder writes other rows: its weights are part of the identity.
+                .Append(AdapterIdentity(generator)).Append('\n')
                 .Append(config.Seed).Append('\n').Append(client.ClientId).Append('\n');
             foreach (var example in client.Train) identity.Append(SynthesisInputs.TextOf(example)).Append('\u0001').Append(example.Metadata.Category).Append('\u0002');
             return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity.ToString())));
         }
+
+        /// <summary>The in-process adapter's folder and weights' hash; nothing for an endpoint or a missing folder (creating the generator reports that).</summary>
+        private static string AdapterIdentity(GeneratorSection generator) =>
+            generator.ModelPath is null || (generator.AdapterPath is not null && !Directory.Exists(generator.AdapterPath))
+                ? ""
+                : Generators.AdapterIdentity(generator.AdapterPath);
 
         public void Dispose() => _generator?.Dispose();
     }

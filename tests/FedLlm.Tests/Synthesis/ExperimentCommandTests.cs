@@ -15,9 +15,7 @@ public class ExperimentCommandTests
     public void ExperimentFedgcPrintsAndWritesItsComparisonTable()
     {
         using var temp = new TempDirectory();
-        string model = temp.File("model");
-        var init = CliProcess.Run("init", model, "--preset", "tiny", "--seed", "3");
-        Assert.True(init.ExitCode == 0, init.Stderr);
+        string model = CliProcess.InitTinyModel(temp.File("model"));
         string records = temp.File("records.jsonl");
         SyntheticDatasetWriter.Write(records, DemoTasks.Generate(48, seed: 2).Select(e =>
             new SyntheticExample(e.Conversation.Turns[0].Content, e.Conversation.FinalResponse!, Origin: null) { Category = e.Metadata.Category }));

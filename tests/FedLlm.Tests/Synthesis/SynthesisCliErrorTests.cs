@@ -27,9 +27,7 @@ public class SynthesisCliErrorTests : IClassFixture<SynthesisCliErrorTests.Input
             Pool = Temp.File("pool.json");
             File.WriteAllText(Pool, "[{\"instruction\": \"What lowers a fever?\", \"input\": \"\", \"output\": \"Rest and fluids.\"}," +
                                     "{\"instruction\": \"Name a symptom of flu.\", \"input\": \"\", \"output\": \"A cough.\"}]");
-            RandomModel = Temp.File("random-model");
-            var init = CliProcess.Run("init", RandomModel, "--preset", "tiny", "--seed", "3");
-            if (init.ExitCode != 0) throw new InvalidOperationException("fedllm init failed: " + init.Stderr);
+            RandomModel = CliProcess.InitTinyModel(Temp.File("random-model"));
         }
 
         public void Dispose() => Temp.Dispose();
