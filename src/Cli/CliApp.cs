@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FedLlm.Cli.Commands;
+using FedLlm.Cli.Commands.Synthesis;
 using FedLlm.Cli.Output;
 
 namespace FedLlm.Cli;
@@ -21,6 +22,8 @@ public static class CliApp
         root.Add(InitCommand.Build());
         root.Add(GenerateCommand.Build());
         root.Add(ServeCommand.Build());
+        root.Add(SynthesizeCommand.Build());
+        root.Add(ExperimentCommand.Build());
         root.Add(ScoreCommand.Build());
         root.Add(EvalCommand.Build());
         root.Add(TrainCommand.Build());

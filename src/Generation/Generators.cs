@@ -53,13 +53,21 @@ public static class Generators
         }
     }
 
-    /// <summary>An adapter by its folder and its weights' hash, so a retrained adapter in the same folder misses the cache.</summary>
-    private static string AdapterIdentity(string? directory)
+    /// <summary>An adapter by its folder and its weights' hash, so a retrained adapter in the same folder misses the cache (and reuse of generated rows).</summary>
+    public static string AdapterIdentity(string? directory)
     {
         if (directory is null) return "no-adapter";
         using var weights = File.OpenRead(Path.Combine(directory, LoraAdapterSet.WeightsFileName));
         return Path.GetFullPath(directory) + "#" + Convert.ToHexStringLower(SHA256.HashData(weights));
     }
+
+    /// <summary>The in-process model's token count of a text (so chunks are bounded in its own tokens), or null for an endpoint.</summary>
+    public static Func<string, int>? TokenCounter(IChatClient client) =>
+        client.GetService<LocalChatClient>() is { } local ? text => local.Model.Tokenizer.Encode(text).Count : null;
+
+    /// <summary>Embeddings from the in-process model behind <paramref name="client"/> (mean-pooled hidden states), or null for an endpoint.</summary>
+    public static IEmbeddingGenerator<string, Embedding<float>>? Embedder(IChatClient client) =>
+        client.GetService<LocalChatClient>() is { } local ? new HiddenStateEmbedder(local.Model) : null;
 
     /// <summary>
     /// Sends every prompt at once and returns the responses in order: the in-process model decodes them in batches,

@@ -32,7 +32,12 @@ internal static class MappedFormat
             return new InstructionExample(Conversation.SingleTurn(prompt, response, system), metadata);
         }
         if (mapping.Text is not null)
-            return new TextExample(JsonFields.RequireString(record, mapping.Text, allowEmpty: false), metadata);
+        {
+            // Arrays of strings are joined with "\n", as for prompts (PubMedQA's CONTEXTS: raw abstract text).
+            string text = JsonFields.RequireStringOrLines(record, mapping.Text);
+            if (string.IsNullOrWhiteSpace(text)) throw new RecordConversionException($"field '{mapping.Text}' is empty");
+            return new TextExample(text, metadata);
+        }
         throw new InvalidOperationException("Unreachable: ColumnMapping.Validate rejects mappings without content columns.");
     }
 }

@@ -47,7 +47,7 @@ public sealed class RecordConverter
 
     /// <summary>
     /// Metadata from mapped columns (which must be strings), else from the conventional names 'client_id',
-    /// 'language' and 'category' when those hold strings or numbers (other types are ignored, not errors).
+    /// 'language', 'category' and 'origin' when those hold strings or numbers (other types are ignored, not errors).
     /// </summary>
     private ExampleMetadata ReadMetadata(JsonElement record, string location, string? key) => new()
     {
@@ -56,6 +56,7 @@ public sealed class RecordConverter
         Category = Field(record, _mapping.Category, "category"),
         ReferenceAnswer = _mapping.ReferenceAnswer is null ? null : JsonFields.OptionalString(record, _mapping.ReferenceAnswer),
         Source = location,
+        Origin = Field(record, null, "origin"),
     };
 
     private static string? Field(JsonElement record, string? mapped, string conventional)

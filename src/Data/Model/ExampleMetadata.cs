@@ -18,4 +18,10 @@ public sealed record ExampleMetadata
 
     /// <summary>Where the example came from ("file:line" or "file (record N)").</summary>
     public string? Source { get; init; }
+
+    /// <summary>
+    /// Set on generated examples: the pipeline that wrote it (<c>u2s</c>, <c>fedgc</c>, <c>knowledgesg</c>), so metrics can
+    /// tell generated rows from real ones; null for real data. Read from an <c>origin</c> column.
+    /// </summary>
+    public string? Origin { get; init; }
 }

@@ -56,6 +56,10 @@ public sealed record RunConfig
     public PrivacySection Privacy { get; init; } = new();
     /// <summary>Encrypted aggregation of pruned deltas (off by default); see <see cref="EncryptionSection"/>.</summary>
     public EncryptionSection Encryption { get; init; } = new();
+    /// <summary>FedIT-U2S: every client writes its training data from its raw text before round 1 (off by default); see docs/synthesis.md.</summary>
+    public U2sSection U2s { get; init; } = new();
+    /// <summary>FedGC: every client adds generated rows to its training data before round 1 (off by default); see docs/synthesis.md.</summary>
+    public FedgcSection Fedgc { get; init; } = new();
 
     public string RunDirectory => Path.Combine(OutputDirectory, Name);
 

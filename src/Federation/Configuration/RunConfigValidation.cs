@@ -33,6 +33,8 @@ internal static class RunConfigValidation
         Training(problems, c, federated);
         if (dpo && !(c.Dpo.Beta > 0 && double.IsFinite(c.Dpo.Beta))) problems.Add($"dpo.beta must be a finite number > 0, got {F(c.Dpo.Beta)}");
         Evaluation(problems, c);
+        problems.AddRange(c.U2s.Validate(purpose, dpo));
+        problems.AddRange(c.Fedgc.Validate(c, purpose, dpo));
         if (federated)
         {
             if (full) problems.Add("trainable full applies to fedllm train only: federated runs exchange LoRA adapters");

@@ -1,5 +1,6 @@
 using FedLlm.Federation.Configuration;
 using FedLlm.Federation.Strategies;
+using FedLlm.Federation.Synthesis;
 using FedLlm.Models;
 
 namespace FedLlm.Federation.Runs;
@@ -14,6 +15,8 @@ public static class Simulation
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(data);
         var run = new RunDirectory(config.RunDirectory);
+        // FedIT-U2S / FedGC: each client writes or augments its training records before round 1.
+        data = await ClientSynthesis.PrepareAsync(config, data, run, observer, cancellation);
         var adapters = RunSetup.AttachAdapters(model, config);
         var strategy = config.CreateStrategy(data.Clients.Count, data.Clients.Count);
         using var transport = new InProcessFederation(config, model, adapters, data, run, strategy);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using FedLlm.Data.Model;
 using FedLlm.Data.Templates;
+using FedLlm.Models;
 using FedLlm.Models.Generation;
 using Microsoft.Extensions.AI;
 
@@ -34,6 +35,9 @@ public sealed class LocalChatClient : IChatClient
 
     public ChatTemplate Template { get; }
     public string ModelId { get; }
+
+    /// <summary>The model behind the client (its tokenizer bounds chunks; its hidden states give embeddings).</summary>
+    public PretrainedModel Model => _host.Model;
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         await StartChat(messages, options, cancellationToken).ResponseAsync(cancellationToken);

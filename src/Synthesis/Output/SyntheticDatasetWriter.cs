@@ -29,7 +29,7 @@ public static class SyntheticDatasetWriter
                 json.WriteStartObject();
                 json.WriteString("instruction", row.Instruction);
                 json.WriteString("response", row.Response);
-                json.WriteString("origin", row.Origin);
+                if (row.Origin is not null) json.WriteString("origin", row.Origin);
                 if (row.Source is not null) json.WriteString("source", row.Source);
                 if (row.Category is not null) json.WriteString("category", row.Category);
                 if (row.ClientId is not null) json.WriteString("client_id", row.ClientId);

@@ -3,6 +3,7 @@ using FedLlm.Federation.Client;
 using FedLlm.Federation.Configuration;
 using FedLlm.Federation.Privacy;
 using FedLlm.Federation.Runs;
+using FedLlm.Federation.Synthesis;
 using FedLlm.Models;
 using FedLlm.Models.Lora;
 using FedLlm.Transport.Protocol;
@@ -40,7 +41,8 @@ public sealed class MemberWork(RunConfig config, PretrainedModel model, LoraAdap
     public void Joined(JoinReply join)
     {
         if (_own is not null) return;
-        var party = RunData.ForParty(config, records, join.ClientId, join.ClientName);
+        // FedIT-U2S / FedGC: the member writes or augments its own training records here, before round 1.
+        var party = ClientSynthesis.PrepareParty(config, RunData.ForParty(config, records, join.ClientId, join.ClientName), stateDirectory, log);
         var data = RunSetup.Tokenize(party, RunSetup.CreateExampleTokenizer(model, config), config);
         if (data.Train.Count == 0) throw new InvalidOperationException("no trainable examples in this client's data after tokenization");
         _own = (data, party.HeldOut);

@@ -17,9 +17,7 @@ public class CliErrorTests : IClassFixture<CliErrorTests.TinyModelFixture>
 
         public TinyModelFixture()
         {
-            Model = Temp.File("tiny");
-            var init = CliProcess.Run("init", Model, "--preset", "tiny", "--seed", "3");
-            if (init.ExitCode != 0) throw new InvalidOperationException("fedllm init failed: " + init.Stderr);
+            Model = CliProcess.InitTinyModel(Temp.File("tiny"));
         }
 
         /// <summary>A copy of the good model that a test may break.</summary>

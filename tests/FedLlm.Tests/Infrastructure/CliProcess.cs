@@ -9,6 +9,14 @@ public static class CliProcess
 
     public static Result Run(params string[] args) => RunIn(null, args);
 
+    /// <summary><c>fedllm init</c> of a tiny random model into <paramref name="folder"/>; throws with stderr if it fails.</summary>
+    public static string InitTinyModel(string folder, int seed = 3)
+    {
+        var init = Run("init", folder, "--preset", "tiny", "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (init.ExitCode != 0) throw new InvalidOperationException("fedllm init failed: " + init.Stderr);
+        return folder;
+    }
+
     /// <summary>How every test starts the real <c>fedllm</c>: <c>dotnet fedllm.dll ARGS</c> with both streams redirected.</summary>
     /// <param name="environment">Extra environment variables for the process (e.g. a test-only setting).</param>
     public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)

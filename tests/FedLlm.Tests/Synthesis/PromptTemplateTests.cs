@@ -7,13 +7,18 @@ public class PromptTemplateTests
     [Fact]
     public void BuiltInTemplatesShipBesideTheBinariesWithTheirPlaceholders()
     {
-        Assert.Equal(["example", "fedgc", "fedgc-varied", "knowledgesg", "knowledgesg-example", "knowledgesg-grading", "u2s"], PromptTemplate.BuiltInNames);
+        Assert.Equal(["example", "fedgc", "fedgc-examples", "fedgc-generated", "fedgc-varied", "fedgc-writer", "knowledgesg", "knowledgesg-answer",
+            "knowledgesg-example", "knowledgesg-grading", "u2s"], PromptTemplate.BuiltInNames);
         Assert.Equal(["examples", "chunk"], PromptTemplate.Load("u2s").Placeholders);
         Assert.Equal(["instruction", "response"], PromptTemplate.Load("example").Placeholders);
         Assert.Equal(["examples"], PromptTemplate.Load("knowledgesg").Placeholders);
         Assert.Equal(["domain", "instruction"], PromptTemplate.Load("knowledgesg-grading").Placeholders);
         Assert.Equal(["category", "examples"], PromptTemplate.Load("fedgc").Placeholders);
         Assert.Equal(["category", "examples"], PromptTemplate.Load("fedgc-varied").Placeholders);
+        Assert.Equal(["examples"], PromptTemplate.Load("fedgc-examples").Placeholders);
+        Assert.Equal(["prompt", "examples"], PromptTemplate.Load("fedgc-generated").Placeholders);
+        Assert.Equal(["category"], PromptTemplate.Load("fedgc-writer").Placeholders);
+        Assert.Equal(["instruction"], PromptTemplate.Load("knowledgesg-answer").Placeholders);
         Assert.DoesNotContain("{{!", PromptTemplate.Load("u2s").Text);
     }
 
