@@ -33,7 +33,7 @@ public sealed class PrivacyLedger
     public static ClientGuarantee GuaranteeOf(RunDirectory run, RunConfig config, int clientId)
     {
         if (!config.Privacy.IsDpSgd) throw new ArgumentException($"{run.Path}: the run did not use privacy.mode dp_sgd, so no client accountant exists");
-        var accountant = LocalClientTrainer.AccountantOf(new ClientStateStore(run.ClientStateDirectory), clientId, int.MaxValue);
+        var (accountant, _) = LocalClientTrainer.AccountantOf(new ClientStateStore(run.ClientStateDirectory), clientId, int.MaxValue);
         if (accountant.TotalSteps == 0) throw new InvalidOperationException($"{run.Path}: client {clientId} has no DP-SGD steps on record");
         var last = accountant.History[^1];
         return new ClientGuarantee(clientId, accountant.GetEpsilon(config.Privacy.Delta), config.Privacy.Delta, accountant.TotalSteps,
