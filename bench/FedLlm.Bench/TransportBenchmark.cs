@@ -140,6 +140,8 @@ public static class TransportBenchmark
     {
         public long RecordCount => 10;
 
+        public string? ProblemBeforeJoin() => null;
+
         public void Joined(JoinReply join) { }
 
         public MemberAnswer Run(MemberTask work, CancellationToken cancellation)

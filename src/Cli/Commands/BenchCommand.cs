@@ -85,6 +85,6 @@ public static class BenchCommand
         if (finished) return;
         var data = SimulateCommand.PrepareData(config, RunPurpose.Simulate);
         using var model = PretrainedModel.Load(config.Model.Path!, WeightDtypes.Names.Parse(config.Model.Dtype, "model.dtype"));
-        await Simulation.RunAsync(config, model, data, new ConsoleRunObserver(), resume: true, cancellation);
+        await Simulation.RunAsync(config, model, data, new ConsoleRunObserver(), StartMode.Resume, cancellation);
     }
 }

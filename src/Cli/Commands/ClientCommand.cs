@@ -29,7 +29,7 @@ public static class ClientCommand
             if (parse.GetValue(insecure)) overrides.Add("client.insecure=true");
             var file = RunConfigFile.Load(parse.GetValue(config)!.FullName, overrides);
             var (run, client) = (file.Run, file.Client);
-            var problems = run.Validate(RunPurpose.Join).Concat(client.Validate()).ToList();
+            var problems = run.Validate(RunPurpose.Join).Concat(client.ValidateForJoining()).ToList();
             if (problems.Count > 0) throw new ArgumentException("invalid client config: " + string.Join("; ", problems));
             var records = SimulateCommand.LoadRecords(run);
             using var model = PretrainedModel.Load(run.Model.Path!, WeightDtypes.Names.Parse(run.Model.Dtype, "model.dtype"));

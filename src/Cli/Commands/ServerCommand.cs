@@ -32,6 +32,11 @@ public static class ServerCommand
                 Listening = address => ConsoleOutput.Info($"listening on {address} for {server.Clients.Count} client(s)"),
             };
             var result = await federation.RunAsync(cancellation);
+            if (RunOutcome.NothingAggregated(run, result) is { } nothing)
+            {
+                ConsoleOutput.Info($"error: {nothing}");
+                return 1;
+            }
             ConsoleOutput.Info(run.Encryption.Enabled
                 ? "Run finished. The updates were encrypted: only the members hold the trained adapter (final_adapter in each client's state_directory)."
                 : $"Run finished. Global adapter (PEFT format): {result.Run.FinalAdapterDirectory}");

@@ -8,7 +8,7 @@ using FedLlm.Models;
 
 namespace FedLlm.Cli.Commands;
 
-/// <summary><c>fedllm simulate --config FILE [--key value | --set key=value]... [--resume RUN_DIR]</c>.</summary>
+/// <summary><c>fedllm simulate --config FILE [--key value | --set key=value]... [--resume RUN_DIR | --overwrite]</c>.</summary>
 public static class SimulateCommand
 {
     public static Command Build()
@@ -16,20 +16,32 @@ public static class SimulateCommand
         var command = new Command("simulate", "Run federated fine-tuning with N clients in one process (YAML config; every key also a flag, e.g. --rounds 20)");
         var config = new Option<FileInfo?>("--config", "-c") { Description = "The run's YAML config (see docs/configuration.md); a deployment's file runs as it is" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue a killed run from its newest checkpoint (uses the run's saved config)" };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace an earlier run's records in the run folder (otherwise a checkpointed run there is refused)" };
         var onBadRow = BadRowOption();
         command.Add(config);
         command.Add(onBadRow);
         var set = ConfigFlags.Enable(command);
         command.Add(resume);
+        command.Add(overwrite);
         command.SetAction(async (parse, cancellation) =>
         {
             var runDir = parse.GetValue(resume);
             var run = runDir is not null ? SavedConfig(runDir) : RunConfigFile.Load(parse.GetValue(config)?.FullName, Overrides(parse, set, onBadRow)).Run;
 
-            // Everything that can be checked without the model is checked first: config, data, split, strategy vs clients.
+            if (runDir is not null && parse.GetValue(overwrite)) throw new ArgumentException("--resume and --overwrite exclude each other");
+            var mode = runDir is not null ? StartMode.Resume : parse.GetValue(overwrite) ? StartMode.Replace : StartMode.New;
+
+            // Everything that can be checked without the model is checked first: config, run folder, data, split, strategy vs clients.
+            run.ThrowIfInvalid(RunPurpose.Simulate);
+            if (FederatedRun.CheckFolder(run, new RunDirectory(run.RunDirectory), mode) is [var problem, ..]) throw new RunFolderException(problem);
             var data = PrepareData(run, RunPurpose.Simulate);
             using var model = PretrainedModel.Load(run.Model.Path!, WeightDtypes.Names.Parse(run.Model.Dtype, "model.dtype"));
-            var result = await Simulation.RunAsync(run, model, data, new ConsoleRunObserver(), resume: runDir is not null, cancellation);
+            var result = await Simulation.RunAsync(run, model, data, new ConsoleRunObserver(), mode, cancellation);
+            if (RunOutcome.NothingAggregated(run, result) is { } nothing)
+            {
+                ConsoleOutput.Info($"error: {nothing}");
+                return 1;
+            }
             ConsoleOutput.Info($"Run folder: {result.Run.Path}");
             ConsoleOutput.Info($"Global adapter (PEFT format): {result.Run.FinalAdapterDirectory}");
             ConsoleOutput.Info($"Metrics: {result.Run.MetricsFile}");

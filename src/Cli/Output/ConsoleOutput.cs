@@ -15,7 +15,8 @@ public static class ConsoleOutput
         var root = e;
         while (root is TypeInitializationException or System.Reflection.TargetInvocationException or AggregateException && root.InnerException is not null)
             root = root.InnerException!;
-        Console.Error.WriteLine($"error: {root.Message}");
+        // A stop asked for (Ctrl-C, SIGTERM) is not a failure to explain: what matters is that the run folder resumes.
+        Console.Error.WriteLine(root is OperationCanceledException ? "interrupted; a resumed run continues from the newest checkpoint" : $"error: {root.Message}");
         if (verbose) Console.Error.WriteLine(e.ToString());
     }
 

@@ -11,7 +11,8 @@ namespace FedLlm.Federation.Client;
 /// </summary>
 public sealed class ClientStateStore(string directory)
 {
-    public string Directory { get; } = System.IO.Directory.CreateDirectory(directory).FullName;
+    /// <summary>Created by the first write, so naming a store writes nothing.</summary>
+    public string Directory { get; } = Path.GetFullPath(directory);
 
     /// <summary>The newest value of <paramref name="key"/> written in a round before <paramref name="round"/>, or null.</summary>
     public float[]? Read(int clientId, string key, int round)
@@ -36,6 +37,7 @@ public sealed class ClientStateStore(string directory)
     /// <summary>Deletes every version written after <paramref name="lastCompletedRound"/> (work of an interrupted round).</summary>
     public void RollBackTo(int lastCompletedRound)
     {
+        if (!System.IO.Directory.Exists(Directory)) return;
         foreach (string file in System.IO.Directory.EnumerateFiles(Directory, "*.bin", SearchOption.AllDirectories))
             if (RoundOf(file) is int round && round > lastCompletedRound) File.Delete(file);
     }
@@ -43,6 +45,7 @@ public sealed class ClientStateStore(string directory)
     /// <summary>Keeps only each key's newest version at or before <paramref name="round"/> (and anything newer).</summary>
     public void Prune(int round)
     {
+        if (!System.IO.Directory.Exists(Directory)) return;
         foreach (string folder in System.IO.Directory.EnumerateDirectories(Directory))
         {
             var files = System.IO.Directory.EnumerateFiles(folder, "*.bin")

@@ -42,6 +42,12 @@ public sealed record RunConfig
     public int SaveAdapterEvery { get; init; }
     /// <summary>Reject client updates whose distance from the global exceeds this norm.</summary>
     public double? MaxUpdateNorm { get; init; }
+    /// <summary>
+    /// Reject a client update whose distance from the global exceeds this multiple of the median distance of the
+    /// round's updates (with at least three of them), so one client cannot dominate a round by sheer size; 0 = off.
+    /// Not applied under encryption (the server sees no norm) or client-level DP (clipping already bounds every update).
+    /// </summary>
+    public double MaxUpdateNormRatio { get; init; } = 10;
     public ModelSection Model { get; init; } = new();
     public DataSection Data { get; init; } = new();
     public SplitSection Split { get; init; } = new();

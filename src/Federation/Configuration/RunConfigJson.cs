@@ -21,6 +21,19 @@ public static class RunConfigJson
     public static RunConfig FromJson(string json) =>
         JsonSerializer.Deserialize<RunConfig>(json, Options) ?? throw new InvalidDataException("empty run config");
 
+    /// <summary>A run folder's <c>config.json</c> as it was saved, key by key.</summary>
+    public static JsonObject ReadObject(string path)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a FedLlm run config");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a FedLlm run config ({e.Message})", e);
+        }
+    }
+
     /// <summary>A run folder's <c>config.json</c>.</summary>
     /// <exception cref="FileNotFoundException">The folder is not a run folder.</exception>
     public static RunConfig Read(string path)

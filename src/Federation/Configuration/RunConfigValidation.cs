@@ -42,6 +42,7 @@ internal static class RunConfigValidation
             if (c.CheckpointEvery < 0) problems.Add($"checkpoint_every must be >= 0, got {c.CheckpointEvery}");
             if (c.SaveAdapterEvery < 0) problems.Add($"save_adapter_every must be >= 0, got {c.SaveAdapterEvery}");
             if (c.MaxUpdateNorm is double bound && !(bound > 0)) problems.Add($"max_update_norm must be > 0, got {F(bound)}");
+            if (!(c.MaxUpdateNormRatio == 0 || c.MaxUpdateNormRatio > 1)) problems.Add($"max_update_norm_ratio must be 0 (off) or above 1, got {F(c.MaxUpdateNormRatio)}");
             Strategy(problems, c, purpose, out var capabilities);
             problems.AddRange(c.Privacy.Validate(c, capabilities));
             problems.AddRange(c.Encryption.Validate(c.Strategy.Algorithm, capabilities));

@@ -60,7 +60,8 @@ public sealed class DemoRunner(string outputDirectory, string cacheDirectory, IR
         config.ThrowIfInvalid(RunPurpose.Simulate);
         var data = RunData.Prepare(config, RunRecords.Load(config));
         using var model = PretrainedModel.Load(config.Model.Path!);
-        return await Simulation.RunAsync(config, model, data, observer, resume: false, cancellation);
+        // The demo's folders are its own: each invocation replaces the previous demo's records.
+        return await Simulation.RunAsync(config, model, data, observer, StartMode.Replace, cancellation);
     }
 
     /// <summary>

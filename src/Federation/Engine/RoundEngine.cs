@@ -42,6 +42,12 @@ public sealed class RoundEngine
     /// <summary>Minimum accepted results for a round to aggregate; below it the global stays unchanged.</summary>
     public int MinimumClients { get; init; } = 1;
 
+    /// <summary>
+    /// Rejects a plaintext update farther from its start than this multiple of the median of the round's accepted updates
+    /// (with three or more of them); 0 = off. See <see cref="Configuration.RunConfig.MaxUpdateNormRatio"/>.
+    /// </summary>
+    public double MaxUpdateNormRatio { get; init; }
+
     /// <summary>Set to aggregate opaque payloads (ciphertexts): the strategy still samples and plans, members run its step.</summary>
     public IOpaqueUpdateAggregator? OpaqueAggregator { get; }
 
@@ -105,6 +111,9 @@ public sealed class RoundEngine
             else accepted.Add(result);
         }
 
+        if (OpaqueAggregator is null && !_strategy.IsLocalOnly && MaxUpdateNormRatio > 0)
+            RejectOutsized(accepted, rejected, dispatched.ToDictionary(d => d.Task.ClientId, d => d.Task.Weights));
+
         float[] next = global;
         byte[]? aggregatePayload = null;
         bool aggregated = !_strategy.IsLocalOnly && accepted.Count >= Math.Max(1, MinimumClients);
@@ -127,6 +136,28 @@ public sealed class RoundEngine
             AggregatePayload = aggregatePayload,
             Aggregated = aggregated,
         };
+    }
+
+    /// <summary>
+    /// Moves updates whose distance from their start exceeds <see cref="MaxUpdateNormRatio"/> × the median distance from
+    /// <paramref name="accepted"/> to <paramref name="rejected"/>. The median of three or more is set by honest clients
+    /// as long as most are honest, so a few outsized updates cannot move the bound.
+    /// </summary>
+    private void RejectOutsized(List<ClientResult> accepted, List<RejectedClient> rejected, IReadOnlyDictionary<int, float[]> starts)
+    {
+        if (accepted.Count < 3) return;
+        var norms = accepted.Select(r => AggregationMath.Distance(starts[r.Update.ClientId], r.Update.Weights)).ToArray();
+        var sorted = norms.Order().ToArray();
+        double median = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+        if (!(median > 0)) return;
+        double bound = MaxUpdateNormRatio * median;
+        for (int i = accepted.Count - 1; i >= 0; i--)
+        {
+            if (norms[i] <= bound) continue;
+            rejected.Add(new RejectedClient(accepted[i].Update.ClientId, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"update norm {norms[i]:G4} is above max_update_norm_ratio {MaxUpdateNormRatio:G4} × the round's median {median:G4}")));
+            accepted.RemoveAt(i);
+        }
     }
 
     /// <summary>Starts one client's work; a synchronous failure becomes a failed task so the other clients still run.</summary>

@@ -55,26 +55,66 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
 {
     private readonly IRunObserver _observer = observer ?? new RunObservers();
 
-    /// <param name="resume">Continue from the run folder's newest complete checkpoint (a fresh start when there is none).</param>
-    public async Task<RunResult> RunAsync(bool resume, CancellationToken cancellation = default)
+    /// <summary>
+    /// Why the run cannot start in its folder as <paramref name="mode"/> asks; empty when it can. Reads only, so a server
+    /// calls it before it binds and a refused start leaves the folder as it was.
+    /// </summary>
+    public static IReadOnlyList<string> CheckFolder(RunConfig config, RunDirectory run, StartMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(run);
+        switch (mode)
+        {
+            case StartMode.New when run.HasCheckpoints:
+                return [$"{run.Path} already holds a run with checkpoints: continue it with --resume {run.Path}, replace it with --overwrite, or choose another name"];
+            case StartMode.Resume when run.LatestCheckpoint() is not null && File.Exists(run.ConfigFile):
+                var changed = RunConfigChanges.RunKeysChanged(RunConfigJson.ReadObject(run.ConfigFile), RunConfigJson.ToJson(config));
+                return changed.Count == 0 ? []
+                    : [$"cannot resume {run.Path}: run keys differ from the run's saved config.json ({string.Join("; ", changed)}); restore them, or start a new run under another name"];
+            default:
+                return [];
+        }
+    }
+
+    /// <param name="mode">A new run, a resumed one (from the newest intact checkpoint; fresh when there is none), or one replacing an earlier run's records.</param>
+    public async Task<RunResult> RunAsync(StartMode mode, CancellationToken cancellation = default)
+    {
+        if (CheckFolder(config, run, mode) is [var problem, ..]) throw new RunFolderException(problem);
+        bool locked = run.Lock();
+        try
+        {
+            return await RunLockedAsync(mode, cancellation);
+        }
+        finally
+        {
+            if (locked) run.Unlock();
+        }
+    }
+
+    private async Task<RunResult> RunLockedAsync(StartMode mode, CancellationToken cancellation)
     {
         float[] global = adapters.Flatten();
         int firstRound = 0;
         RunStart start;
-        if (resume && run.RestoreLatest(strategy) is var (doneRound, savedGlobal, files))
+        if (mode == StartMode.Resume && run.RestoreLatest(strategy) is { } restored)
         {
-            global = savedGlobal;
-            firstRound = doneRound + 1;
-            start = new RunStart(doneRound, savedGlobal, files);
-            _observer.Message($"Resuming after round {doneRound + 1} of {config.Rounds}.");
+            foreach (string damaged in restored.Damaged) _observer.Message($"Warning: {damaged}; resuming from an older checkpoint.");
+            global = restored.Global;
+            firstRound = restored.DoneRound + 1;
+            start = new RunStart(restored.DoneRound, restored.Global, restored.ExtraFiles);
+            _observer.Message($"Resuming after round {restored.DoneRound + 1} of {config.Rounds} ({run.Path}).");
         }
         else
         {
+            if (mode == StartMode.Resume && run.FindCheckpoint().Damaged is { Count: > 0 } damaged)
+                throw new RunFolderException($"cannot resume {run.Path}: no intact checkpoint ({string.Join("; ", damaged)}); move the folder aside to start again");
             run.StartFresh();
             start = new RunStart(null, global, new Dictionary<string, byte[]>());
         }
         run.WriteJson("config.json", RunConfigJson.ToJson(config));
         transport.Start(start);
+        // Members join before anything is asked of them, the base-model evaluation included.
+        if (firstRound < config.Rounds) await transport.ReadyAsync(cancellation);
 
         var evaluationLines = run.ReadMetrics().Where(m => m["type"]?.GetValue<string>() == RunMetrics.EvaluationType).ToList();
         EvaluationResult? baseResult = null;
@@ -88,6 +128,9 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
         var engine = new RoundEngine(strategy, transport.Members, transport.FederationSize, config.Seed, global.Length, config.MaxUpdateNorm, transport.OpaqueAggregator)
         {
             MinimumClients = transport.MinimumClients,
+            // Relative to the round's median the bound needs no tuning; client-level DP already clips every update (and a
+            // data-dependent exclusion would void its analysis), and encrypted updates have no norm the server can see.
+            MaxUpdateNormRatio = config.Privacy.IsClientDp ? 0 : config.MaxUpdateNormRatio,
             LocalWeightsOf = id => transport.LocalWeightsOf(id, CurrentRound),
             RequiresClientPrivacy = config.Privacy.IsDpSgd,
         };
@@ -95,7 +138,6 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
         var privacy = config.Privacy.Enabled
             ? new PrivacyMetrics(config.Privacy, strategy, run.ReadMetrics().Where(m => m["type"]?.GetValue<string>() == RunMetrics.RoundType))
             : null;
-        if (firstRound < config.Rounds) await transport.ReadyAsync(cancellation);
 
         EvaluationResult? final = null;
         int lastRound = firstRound - 1, aggregatedRounds = CountAggregatedRounds();
@@ -140,7 +182,8 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
             run.AppendMetrics(privacy.Summary(lastRound, ClientEvaluator.Mean(final?.Scores ?? []).Loss, nonPrivate, stoppedEarly: lastRound < config.Rounds - 1));
         }
         await transport.FinishAsync(cancellation);
-        run.WriteJson("members.json", MembersJson(transport.DescribeMembers()));
+        // A restart of a finished run ran no round: the roster it knows is empty, and the one on disk is the truth.
+        if (lastRound >= firstRound || !File.Exists(run.MembersFile)) run.WriteJson("members.json", MembersJson(transport.DescribeMembers()));
         RunReport.Write(run);
         return new RunResult(run, transport.HoldsGlobal ? global : null, final, baseResult, aggregatedRounds);
     }
@@ -168,6 +211,20 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
             ["held_out_records"] = m.HeldOutRecords,
         })]);
 }
+
+/// <summary>How a run uses its folder.</summary>
+public enum StartMode
+{
+    /// <summary>A new run: refused when the folder already holds a checkpointed run.</summary>
+    New,
+    /// <summary>Continue from the newest intact checkpoint (fresh when there is none); refused when run keys changed.</summary>
+    Resume,
+    /// <summary>A new run that discards an earlier run's records in the folder (the built-in demo, <c>--overwrite</c>).</summary>
+    Replace,
+}
+
+/// <summary>The run folder does not allow this start (it holds another run, or the config changed): nothing was written.</summary>
+public sealed class RunFolderException(string message) : InvalidOperationException(message);
 
 /// <summary>An executor that checks updates itself as they arrive (so it can answer the client) with the engine's one check.</summary>
 public interface IEngineAware

@@ -29,11 +29,13 @@ public sealed class InProcessFederation : FederationTransport, IDisposable
     private readonly TokenizedData _globalTest;
     private readonly IClientExecutor _plainExecutor;
     private readonly bool _localOnly;
+    private readonly RunDirectory _run;
     private EncryptedSimulation? _encrypted;
 
     public InProcessFederation(RunConfig config, PretrainedModel model, LoraAdapterSet adapters, RunData data, RunDirectory run, ServerStrategy strategy)
     {
         _config = config;
+        _run = run;
         _adapters = adapters;
         _data = data;
         var tokenizer = RunSetup.CreateExampleTokenizer(model, config);
@@ -65,6 +67,7 @@ public sealed class InProcessFederation : FederationTransport, IDisposable
 
     public override void Start(RunStart start)
     {
+        _data.Split.Save(_run.SplitFile);
         // A crash mid-round may have left client state ahead of the restored checkpoint.
         _state.RollBackTo(start.ResumedAfterRound ?? -1);
         if (!_config.Encryption.Enabled) return;

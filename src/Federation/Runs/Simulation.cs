@@ -8,9 +8,9 @@ namespace FedLlm.Federation.Runs;
 /// <summary><c>fedllm simulate</c>: the run driver with the in-process transport, over data prepared (and so checked) beforehand.</summary>
 public static class Simulation
 {
-    /// <param name="resume">Continue from the run folder's newest complete checkpoint (a fresh start when there is none).</param>
+    /// <param name="mode">New (refused over an earlier run), resume from the newest intact checkpoint, or replace an earlier run.</param>
     public static async Task<RunResult> RunAsync(RunConfig config, PretrainedModel model, RunData data, IRunObserver? observer = null,
-        bool resume = false, CancellationToken cancellation = default)
+        StartMode mode = StartMode.New, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(data);
@@ -20,7 +20,6 @@ public static class Simulation
         var adapters = RunSetup.AttachAdapters(model, config);
         var strategy = config.CreateStrategy(data.Clients.Count, data.Clients.Count);
         using var transport = new InProcessFederation(config, model, adapters, data, run, strategy);
-        data.Split.Save(run.SplitFile);
-        return await new FederatedRun(config, run, strategy, adapters, transport, observer).RunAsync(resume, cancellation);
+        return await new FederatedRun(config, run, strategy, adapters, transport, observer).RunAsync(mode, cancellation);
     }
 }

@@ -1,4 +1,16 @@
+using FedLlm.Foundation.Configuration;
+
 namespace FedLlm.Transport.Client;
+
+/// <summary>A deliberate corruption of a member's updates (testing a federation's defences only).</summary>
+public enum UpdateCorruption
+{
+    None,
+    Nan,
+    WrongShape,
+    Outsized,
+    InflatedCount,
+}
 
 /// <summary>The <c>client:</c> section of a deployment config (YAML keys are the snake_case names).</summary>
 public sealed record ClientSection
@@ -23,7 +35,10 @@ public sealed record ClientSection
     public double GiveUpAfterSeconds { get; init; } = 600;
     /// <summary>Wire format for updates: float32 (exact), bfloat16 or float16 (half the bytes).</summary>
     public string WireFormat { get; init; } = "float32";
-    /// <summary>Deliberately corrupt updates (none|nan|wrong_shape): for testing a federation's defences only.</summary>
+    /// <summary>
+    /// Deliberately corrupt updates, for testing a federation's defences only: none, nan, wrong_shape, outsized (the
+    /// update's step from the task's weights made 1000 times longer) or inflated_count (a sample count of a million).
+    /// </summary>
     public string CorruptUpdates { get; init; } = "none";
     /// <summary>
     /// Encrypted runs, optional pin: the key holder's key-exchange fingerprint (its log prints it), compared out of band.
@@ -31,22 +46,52 @@ public sealed record ClientSection
     /// </summary>
     public string? KeyHolderFingerprint { get; init; }
 
-    /// <summary><see cref="WireFormat"/> as the protocol's enum; null when it names none.</summary>
-    public Protocol.WireFormat? ParsedWireFormat => WireFormat.ToLowerInvariant() switch
-    {
-        "float32" or "fp32" => Protocol.WireFormat.Float32,
-        "bfloat16" or "bf16" => Protocol.WireFormat.Bfloat16,
-        "float16" or "fp16" => Protocol.WireFormat.Float16,
-        _ => null,
-    };
+    public static NamedValues<Protocol.WireFormat> WireFormats { get; } = new(
+        ("float32", Protocol.WireFormat.Float32), ("bfloat16", Protocol.WireFormat.Bfloat16), ("float16", Protocol.WireFormat.Float16),
+        ("fp32", Protocol.WireFormat.Float32), ("bf16", Protocol.WireFormat.Bfloat16), ("fp16", Protocol.WireFormat.Float16));
 
+    public static NamedValues<UpdateCorruption> Corruptions { get; } = new(
+        ("none", UpdateCorruption.None), ("nan", UpdateCorruption.Nan), ("wrong_shape", UpdateCorruption.WrongShape),
+        ("outsized", UpdateCorruption.Outsized), ("inflated_count", UpdateCorruption.InflatedCount));
+
+    /// <summary><see cref="WireFormat"/> as the protocol's enum; null when it names none.</summary>
+    public Protocol.WireFormat? ParsedWireFormat => WireFormats.TryParse(WireFormat, out var format) ? format : null;
+
+    /// <summary><see cref="CorruptUpdates"/>, parsed (call after <see cref="Validate"/>).</summary>
+    public UpdateCorruption Corruption => Corruptions.Parse(CorruptUpdates, "client.corrupt_updates");
+
+    /// <summary>The section's values, as any command that reads the file checks them (the address may still come as --server).</summary>
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (CorruptUpdates is not ("none" or "nan" or "wrong_shape"))
-            problems.Add($"client.corrupt_updates must be none, nan or wrong_shape, got '{CorruptUpdates}'");
-        if (ParsedWireFormat is null)
-            problems.Add($"client.wire_format must be float32, bfloat16 or float16, got '{WireFormat}'");
+        if (Corruptions.Problem(CorruptUpdates, "client.corrupt_updates") is { } corruption) problems.Add(corruption);
+        if (WireFormats.Problem(WireFormat, "client.wire_format") is { } format) problems.Add(format);
+        if (!string.IsNullOrWhiteSpace(Server) && AddressProblem(Server) is { } address) problems.Add(address);
+        if ((Certificate is null) != (Key is null)) problems.Add("client.certificate and client.key go together: give both for mTLS, or neither");
+        return problems;
+    }
+
+    private string? AddressProblem(string server)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+            return $"client.server '{server}' is not an http:// or https:// address";
+        if (address.Scheme == "http" && !Insecure)
+            return $"client.server is {server}: plaintext would send this client's token in the clear; use https:// (with client.ca), or set insecure: true (--insecure) on a trusted network only";
+        if (address.Scheme == "https" && Insecure)
+            return $"client.server is {server} but insecure is set: use an http:// address for a plaintext server, or drop insecure";
+        return null;
+    }
+
+    /// <summary><see cref="Validate"/>, and what a member needs before it connects: the server's address and its credential files.</summary>
+    public IReadOnlyList<string> ValidateForJoining()
+    {
+        var problems = Validate().ToList();
+        if (string.IsNullOrWhiteSpace(Server))
+            problems.Add("client.server (or --server) is required: the server's address, e.g. https://server.example.org:50051");
+        if (!string.IsNullOrEmpty(TokenFile) && string.IsNullOrEmpty(Token) && !File.Exists(TokenFile))
+            problems.Add($"client.token_file {TokenFile} does not exist");
+        foreach (var (key, file) in new[] { ("client.ca", Ca), ("client.certificate", Certificate), ("client.key", Key) })
+            if (!string.IsNullOrEmpty(file) && !File.Exists(file)) problems.Add($"{key} {file} does not exist");
         return problems;
     }
 

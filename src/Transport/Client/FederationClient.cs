@@ -3,7 +3,6 @@ using FedLlm.Federation.Engine;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
 using FedLlm.Transport.Protocol;
-using FedLlm.Transport.Server;
 using FedLlm.Transport.Wire;
 using Grpc.Core;
 
@@ -18,16 +17,22 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
 {
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>A task's vectors (weights, plan vectors, encrypted aggregates) are at most the adapter's length.</summary>
+    private readonly VectorAllowance _fromServer = new(layout.TotalLength);
+
     /// <summary>Set for an encrypted run: key custody, the member's own global, and encryption of its updates.</summary>
     public MemberEncryption? Encryption { get; init; }
 
     /// <summary>Encrypted runs: receives the final global when the run is over (only members ever hold it).</summary>
     public Action<float[]>? SaveFinalGlobal { get; init; }
 
-    /// <summary>Runs until the server says the run is over; returns the number of rounds this client trained.</summary>
+    /// <summary>Runs until the server says the run is over; returns the number of rounds whose update the server accepted.</summary>
+    /// <exception cref="MemberRefusedException">The server refused this member, or it cannot take part: final, one line.</exception>
     public async Task<int> RunAsync(CancellationToken cancellation = default)
     {
-        if (section.Validate() is { Count: > 0 } problems) throw new ArgumentException("invalid client config: " + string.Join("; ", problems));
+        if (section.ValidateForJoining() is { Count: > 0 } problems) throw new ArgumentException("invalid client config: " + string.Join("; ", problems));
+        // What can be checked before contacting anyone is checked first: a member that cannot train never joins.
+        if (work.ProblemBeforeJoin() is { } unusable) throw new MemberRefusedException($"this client cannot take part: {unusable}");
         var format = section.ParsedWireFormat!.Value; // validated above
         using var connection = new ServerConnection(section);
         var keys = Encryption is null ? null : new KeyExchange(connection, Encryption, log);
@@ -58,6 +63,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
                     }
                     backoff = FirstBackoff;
                     failingSince = null;
+                    var renewEvery = TimeSpan.FromSeconds(Math.Max(0.2, join.LeaseSeconds / 3));
                     while (true)
                     {
                         var next = await FetchAsync(connection, join.ClientId, cancellation);
@@ -67,13 +73,21 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
                             log($"the run is over; trained {trainedRounds} round(s)");
                             return trainedRounds;
                         }
-                        var answer = await Task.Run(() => work.Run(next, cancellation), cancellation);
-                        var reply = await SubmitAsync(connection, next, Corrupt(answer), format, cancellation);
-                        if (next.Kind == TaskKind.Train) trainedRounds++;
+                        var answer = await WorkWithLeaseAsync(connection, next, renewEvery, cancellation);
+                        var reply = await SubmitAsync(connection, next, Corrupt(answer, next.Task), format, cancellation);
+                        if (next.Kind == TaskKind.Train && answer is MemberAnswer.Trained && reply.Accepted) trainedRounds++;
                         log(Describe(next, answer, reply));
                     }
                 }
-                catch (RpcException e) when (ServerConnection.IsTransient(e.StatusCode) && !cancellation.IsCancellationRequested)
+                catch (RpcException) when (cancellation.IsCancellationRequested)
+                {
+                    throw new OperationCanceledException("interrupted", cancellation);
+                }
+                catch (RpcException e) when (ConnectionTrouble.Fatal(e, connection.Address, section.Insecure) is { } fatal)
+                {
+                    throw new MemberRefusedException(fatal, e);
+                }
+                catch (RpcException e) when (ServerConnection.IsTransient(e.StatusCode))
                 {
                     failingSince ??= DateTimeOffset.UtcNow;
                     if (section.GiveUpAfterSeconds > 0 && DateTimeOffset.UtcNow - failingSince > TimeSpan.FromSeconds(section.GiveUpAfterSeconds))
@@ -84,7 +98,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
                 }
                 catch (RpcException e)
                 {
-                    throw new InvalidOperationException($"the server refused this client: {e.Status.Detail} ({e.StatusCode})", e);
+                    throw new MemberRefusedException($"the server refused this client: {e.Status.Detail} ({e.StatusCode})", e);
                 }
             }
         }
@@ -99,9 +113,61 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
         }
     }
 
+    /// <summary>
+    /// Does the task while renewing the lease, so the server knows this member is alive however long it trains. A task
+    /// that throws becomes a failed answer: the round goes on without this member instead of waiting for it.
+    /// </summary>
+    private async Task<MemberAnswer> WorkWithLeaseAsync(ServerConnection connection, MemberTask next, TimeSpan renewEvery, CancellationToken cancellation)
+    {
+        using var stopRenewing = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var renewing = RenewLeaseAsync(connection, renewEvery, stopRenewing.Token);
+        try
+        {
+            return await Task.Run(() => work.Run(next, cancellation), cancellation);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new MemberAnswer.Failed($"the client failed: {e.GetBaseException().Message}");
+        }
+        finally
+        {
+            await stopRenewing.CancelAsync();
+            await renewing;
+        }
+    }
+
+    private static async Task RenewLeaseAsync(ServerConnection connection, TimeSpan every, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(every, stop);
+                try
+                {
+                    await connection.Client.RenewLeaseAsync(new LeaseRequest(), connection.Headers, cancellationToken: stop);
+                }
+                catch (RpcException) when (!stop.IsCancellationRequested)
+                {
+                    // Connection trouble is the submit's to report; keep trying while the work goes on.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (RpcException)
+        {
+        }
+    }
+
     private async Task<JoinReply> JoinAsync(ServerConnection connection, WireFormat format, CancellationToken cancellation)
     {
-        var request = new JoinRequest { ProtocolVersion = ProtocolConstants.Version, WireFormat = format, RecordCount = work.RecordCount };
+        var request = new JoinRequest
+        {
+            ProtocolVersion = ProtocolConstants.Version, WireFormat = format, RecordCount = work.RecordCount,
+            ParameterCount = layout.TotalLength, LayoutDigest = LayoutDigest.Of(layout),
+        };
         if (Encryption is not null)
         {
             request.KeyExchangePublicKey = Google.Protobuf.ByteString.CopyFrom(Encryption.Identity.PublicKey);
@@ -109,11 +175,25 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
             request.KeyCheck = Google.Protobuf.ByteString.CopyFrom(Encryption.KeyCheck);
         }
         var join = await connection.Client.JoinAsync(request, connection.Headers, cancellationToken: cancellation);
-        if (join.ParameterCount != layout.TotalLength || join.LayoutDigest != FederationServer.LayoutDigest(layout))
-            throw new InvalidOperationException($"this client's LoRA layout ({layout.TotalLength} values) differs from the server's " +
-                $"({join.ParameterCount}); use the same model and lora settings as the server");
-        work.Joined(join);
-        Encryption?.Joined(join);
+        connection.UseSession(join.Session);
+        try
+        {
+            work.Joined(join);
+            Encryption?.Joined(join);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Tell the server at once, so no round waits for a member that will never answer.
+            try
+            {
+                await connection.Client.LeaveAsync(new LeaveRequest { Reason = e.Message }, connection.Headers, cancellationToken: cancellation);
+            }
+            catch (RpcException)
+            {
+                // The lease lapses anyway.
+            }
+            throw new MemberRefusedException($"this client cannot take part: {e.Message}", e);
+        }
         return join;
     }
 
@@ -135,12 +215,12 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
                     return null;
                 case TaskMessage.BodyOneofCase.CatchUp:
                     catchUp = message.CatchUp;
-                    assembler = new VectorAssembler(catchUp.Vectors, long.MaxValue / 64);
+                    assembler = new VectorAssembler(catchUp.Vectors, _fromServer);
                     break;
                 case TaskMessage.BodyOneofCase.Header:
                     FinishCatchUp();
                     header = message.Header;
-                    assembler = new VectorAssembler(header.Vectors, long.MaxValue / 64);
+                    assembler = new VectorAssembler(header.Vectors, _fromServer);
                     break;
                 case TaskMessage.BodyOneofCase.Chunk:
                     (assembler ?? throw new InvalidDataException("task chunk before its header")).Add(message.Chunk);
@@ -213,24 +293,30 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
         _ => "",
     };
 
-    /// <summary>Test hook for a federation's defences: send NaNs or a vector of the wrong length.</summary>
-    private MemberAnswer Corrupt(MemberAnswer answer)
+    /// <summary>Test hook for a federation's defences: NaNs, a vector of the wrong length, an outsized step, an inflated sample count.</summary>
+    private MemberAnswer Corrupt(MemberAnswer answer, ClientTask task)
     {
         if (Encryption is not null || answer is not MemberAnswer.Trained { Result: var result }) return answer; // ciphertexts are corrupted after encryption
-        float[] weights = section.CorruptUpdates switch
+        var update = result.Update;
+        float[] weights = section.Corruption switch
         {
-            "none" => result.Update.Weights,
-            "nan" => [.. result.Update.Weights.Select((w, i) => i % 7 == 0 ? float.NaN : w)],
-            _ => result.Update.Weights[..^1], // wrong_shape (ClientSection.Validate admits nothing else)
+            UpdateCorruption.Nan => [.. update.Weights.Select((w, i) => i % 7 == 0 ? float.NaN : w)],
+            UpdateCorruption.WrongShape => update.Weights[..^1],
+            UpdateCorruption.Outsized => [.. update.Weights.Select((w, i) => task.Weights[i] + 1000 * (w - task.Weights[i]))],
+            _ => update.Weights,
         };
-        return ReferenceEquals(weights, result.Update.Weights) ? answer
-            : new MemberAnswer.Trained(result with { Update = new ClientUpdate(result.Update.ClientId, result.Update.SampleCount, weights, result.Update.Extras) });
+        long samples = section.Corruption == UpdateCorruption.InflatedCount ? 1_000_000 : update.SampleCount;
+        return ReferenceEquals(weights, update.Weights) && samples == update.SampleCount ? answer
+            : new MemberAnswer.Trained(result with { Update = new ClientUpdate(update.ClientId, samples, weights, update.Extras) });
     }
 
-    private byte[] CorruptCiphertext(byte[] ciphertext) => section.CorruptUpdates switch
+    private byte[] CorruptCiphertext(byte[] ciphertext) => section.Corruption switch
     {
-        "none" => ciphertext,
-        "nan" => [.. "XXXX"u8, .. ciphertext.AsSpan(4)], // a damaged header
-        _ => ciphertext[..^1], // wrong_shape
+        UpdateCorruption.Nan => [.. "XXXX"u8, .. ciphertext.AsSpan(4)], // a damaged header
+        UpdateCorruption.WrongShape => ciphertext[..^1],
+        _ => ciphertext,
     };
 }
+
+/// <summary>The server refused this member, or the member cannot take part: retrying cannot help.</summary>
+public sealed class MemberRefusedException(string message, Exception? inner = null) : InvalidOperationException(message, inner);

@@ -24,6 +24,7 @@ public sealed class KeyExchange(ServerConnection connection, MemberEncryption en
         var sealedShares = new List<KeyShare>();
         while (true)
         {
+            string? session = connection.Session;
             try
             {
                 // Every post carries the key check value; the first has no shares, so the server records the value
@@ -59,6 +60,10 @@ public sealed class KeyExchange(ServerConnection connection, MemberEncryption en
             catch (RpcException e) when (ServerConnection.IsTransient(e.StatusCode))
             {
                 await Task.Delay(RetryPause, CancellationToken.None);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.FailedPrecondition && connection.Session != session)
+            {
+                // This process rejoined (after a server restart) while the call was under way: the refusal was for its old session.
             }
             catch (RpcException e)
             {

@@ -6,6 +6,7 @@ using FedLlm.Federation.Runs;
 using FedLlm.Federation.Synthesis;
 using FedLlm.Models;
 using FedLlm.Models.Lora;
+using FedLlm.Training.Examples;
 using FedLlm.Transport.Protocol;
 
 namespace FedLlm.Transport.Client;
@@ -16,7 +17,11 @@ public interface IMemberWork
     /// <summary>Records held before the train / held-out split (reported at join; never the records themselves).</summary>
     long RecordCount { get; }
 
+    /// <summary>Why this member could not train whatever part of the data it gets (checked before it joins); null when it can.</summary>
+    string? ProblemBeforeJoin();
+
     /// <summary>Called after every successful join (the first time with the id the server assigned).</summary>
+    /// <exception cref="InvalidOperationException">The member cannot take part (e.g. nothing of its share is trainable).</exception>
     void Joined(JoinReply join);
 
     MemberAnswer Run(MemberTask work, CancellationToken cancellation);
@@ -36,6 +41,14 @@ public sealed class MemberWork(RunConfig config, PretrainedModel model, LoraAdap
     private (ClientData Data, IReadOnlyList<Example> HeldOut)? _own;
 
     public long RecordCount => records.Records.Count;
+
+    /// <summary>No records, or none that tokenizes into a trainable example: no share of them could be trained on.</summary>
+    public string? ProblemBeforeJoin()
+    {
+        if (records.Records.Count == 0) return "its data holds no records";
+        var all = TokenizedData.Tokenize(RunSetup.CreateExampleTokenizer(model, config), config.MethodKind, records.Records);
+        return all.Count == 0 ? "none of its records is trainable after tokenization (check data.format, data.template and training.max_sequence_length)" : null;
+    }
 
     /// <exception cref="InvalidOperationException">Nothing of this member's data is trainable: it should not take part.</exception>
     public void Joined(JoinReply join)

@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using FedLlm.Transport.Security;
-using FedLlm.Transport.Server;
+using FedLlm.Transport.Protocol;
 using FedLlm.Transport.Wire;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -15,26 +15,44 @@ namespace FedLlm.Transport.Client;
 public sealed class ServerConnection : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly string? _token;
 
     public ServerConnection(ClientSection section)
     {
         Address = section.Server ?? throw new ArgumentException("client.server (or --server) is required");
-        string? token = section.ReadToken();
+        _token = section.ReadToken();
         _channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
         {
             HttpHandler = CreateHandler(section),
             MaxReceiveMessageSize = 4 * VectorCodec.ChunkBytes,
         });
         Client = new Protocol.Federation.FederationClient(_channel);
-        if (token is not null) Headers.Add(ClientRegistry.AuthorizationHeader, "Bearer " + token);
     }
 
     public string Address { get; }
 
     public Protocol.Federation.FederationClient Client { get; }
 
-    /// <summary>Sent with every call: the member's bearer token, when it has one.</summary>
-    public Metadata Headers { get; } = [];
+    /// <summary>
+    /// Sent with every call: the member's bearer token, when it has one, and its session once it joined. A fresh copy
+    /// each time, because the key holder's calls run beside the main loop, which may rejoin (and change the session) meanwhile.
+    /// </summary>
+    public Metadata Headers
+    {
+        get
+        {
+            var headers = new Metadata();
+            if (_token is not null) headers.Add(ProtocolConstants.AuthorizationHeader, "Bearer " + _token);
+            if (Session is { } session) headers.Add(ProtocolConstants.SessionHeader, session);
+            return headers;
+        }
+    }
+
+    /// <summary>The session of the latest join (null before the first).</summary>
+    public string? Session { get; private set; }
+
+    /// <summary>Sends <paramref name="session"/> (from the latest join) with every later call.</summary>
+    public void UseSession(string session) => Session = string.IsNullOrEmpty(session) ? null : session;
 
     /// <summary>Failures that a retry may cure: the server restarting, a dropped connection, a timeout.</summary>
     public static bool IsTransient(StatusCode code) =>

@@ -3,8 +3,17 @@ namespace FedLlm.Transport.Protocol;
 /// <summary>The protocol's version and the names of the vectors that travel, in one place for server and client.</summary>
 public static class ProtocolConstants
 {
-    /// <summary>3: evaluation tasks, client-side DP noise plans, client privacy reports, task failures, federated DPO.</summary>
-    public const uint Version = 3;
+    /// <summary>
+    /// 4: sessions, leases and leaving, the layout checked at join. (3: evaluation tasks, client-side DP noise plans,
+    /// client privacy reports, task failures, federated DPO.)
+    /// </summary>
+    public const uint Version = 4;
+
+    /// <summary>Metadata header with the member's bearer token.</summary>
+    public const string AuthorizationHeader = "authorization";
+
+    /// <summary>Metadata header with the session a join returned.</summary>
+    public const string SessionHeader = "fedllm-session";
 
     /// <summary>The adapter weights (a task's global, a plaintext update).</summary>
     public const string WeightsVector = "weights";

@@ -1,18 +1,19 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using FedLlm.Transport.Security;
 using Grpc.Core;
 
 namespace FedLlm.Transport.Server;
 
 /// <summary>
 /// Who may take part: a caller is known by its bearer token (compared by SHA-256, in constant time) or, with mTLS,
-/// by the common name of a client certificate the TLS layer already verified against the federation's CA.
+/// by the common name of its client certificate. TLS proved the caller holds that certificate's key; whether the
+/// certificate chains to the federation's CA (<paramref name="clientCa"/>) is checked here, on every call, so a foreign
+/// certificate is refused with a reason instead of a dropped connection.
 /// </summary>
-public sealed class ClientRegistry(IReadOnlyList<ClientEntry> clients)
+public sealed class ClientRegistry(IReadOnlyList<ClientEntry> clients, X509Certificate2? clientCa = null)
 {
-    public const string AuthorizationHeader = "authorization";
-
     public IReadOnlyList<string> Names { get; } = [.. clients.Select(c => c.Name)];
 
     public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
@@ -20,8 +21,13 @@ public sealed class ClientRegistry(IReadOnlyList<ClientEntry> clients)
     /// <summary>The caller's client id; throws Unauthenticated/PermissionDenied with a reason for anyone else.</summary>
     public int Authenticate(ServerCallContext context)
     {
-        string? token = BearerToken(context.RequestHeaders.GetValue(AuthorizationHeader));
-        int id = Identify(token, context.GetHttpContext().Connection.ClientCertificate);
+        string? token = BearerToken(context.RequestHeaders.GetValue(Protocol.ProtocolConstants.AuthorizationHeader));
+        var certificate = context.GetHttpContext().Connection.ClientCertificate;
+        if (certificate is not null && !IsTrusted(certificate))
+            throw new RpcException(new Status(StatusCode.Unauthenticated, clientCa is null
+                ? "this server does not take client certificates (no client_ca): connect with the member's token only"
+                : $"client certificate '{certificate.Subject}' does not chain to this federation's CA (server.client_ca): use the certificate `fedllm certs` made for this member"));
+        int id = Identify(token, certificate);
         if (id < 0)
             throw new RpcException(new Status(StatusCode.Unauthenticated,
                 token is null ? "no client token or client certificate was presented" : "unknown client token"));
@@ -30,13 +36,16 @@ public sealed class ClientRegistry(IReadOnlyList<ClientEntry> clients)
         return id;
     }
 
-    /// <summary>The member a token or (already verified) client certificate belongs to, or -1; revoked members are still found.</summary>
+    /// <summary>The member a token or a client certificate of the federation's CA belongs to, or -1; revoked members are still found.</summary>
     public int Identify(string? token, X509Certificate2? certificate)
     {
         int id = token is not null ? FindByToken(token) : -1;
-        if (id < 0 && certificate is not null) id = FindByName(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
+        if (id < 0 && certificate is not null && IsTrusted(certificate))
+            id = FindByName(certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false));
         return id;
     }
+
+    private bool IsTrusted(X509Certificate2 certificate) => clientCa is not null && CertificateTrust.ChainsTo(certificate, clientCa);
 
     public bool IsRevoked(int id) => clients[id].Revoked;
 

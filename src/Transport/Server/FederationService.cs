@@ -9,8 +9,9 @@ using Microsoft.Extensions.Logging;
 
 namespace FedLlm.Transport.Server;
 
-/// <summary>What the service tells joining clients about the run.</summary>
-public sealed record RunDescription(string RunName, long ParameterCount, string LayoutDigest, int TotalRounds, int FederationSize);
+/// <summary>What the service tells joining clients about the run, and which vectors a training answer may carry.</summary>
+public sealed record RunDescription(string RunName, long ParameterCount, string LayoutDigest, int TotalRounds, int FederationSize,
+    IReadOnlySet<string> UpdateVectors);
 
 /// <summary>
 /// The gRPC face of the server: authenticates every call, streams tasks out and results in, and hands them to the
@@ -26,6 +27,7 @@ public sealed class FederationService(
     ServerSection settings,
     ServerEncryption encryption,
     MemberRoster roster,
+    MemberPresence presence,
     ILogger<FederationService> logger) : Protocol.Federation.FederationBase
 {
     /// <summary>Longest a key-relay long-poll waits before answering "nothing yet".</summary>
@@ -36,14 +38,23 @@ public sealed class FederationService(
         int id = Authenticate(context);
         if (request.ProtocolVersion != ProtocolConstants.Version)
             throw Refuse(id, StatusCode.FailedPrecondition, $"protocol version {request.ProtocolVersion} is not supported (server speaks {ProtocolConstants.Version})");
+        if (request.ParameterCount != run.ParameterCount || request.LayoutDigest != run.LayoutDigest)
+            throw Refuse(id, StatusCode.FailedPrecondition, $"this client's LoRA layout ({request.ParameterCount} values) differs from the run's " +
+                $"({run.ParameterCount} values): use the same model and lora settings as the server");
+        if (request.RecordCount < 1) throw Refuse(id, StatusCode.FailedPrecondition, "the client holds no records");
         if (CheckEncryption(id, request) is { } mismatch) throw Refuse(id, StatusCode.FailedPrecondition, mismatch);
         encoder.SetFormat(id, request.WireFormat);
+        string session = presence.Join(id, context.Peer);
+        executor.Wake(id); // a replaced session's waiting FetchTask learns it was replaced
         database.ClientJoined(id, registry.Names[id]);
+        database.Event("joined", registry.Names[id], $"from {context.Peer} with {request.RecordCount} record(s)");
         roster.Joined(id, request.RecordCount);
         executor.MarkJoined(id);
         logger.LogInformation("client {Name} (id {Id}) joined from {Peer}", registry.Names[id], id, context.Peer);
         return Task.FromResult(new JoinReply
         {
+            Session = session,
+            LeaseSeconds = presence.Lease.TotalSeconds,
             ClientId = id,
             ClientName = registry.Names[id],
             RunName = run.RunName,
@@ -56,8 +67,8 @@ public sealed class FederationService(
                 ? new EncryptionInfo
                 {
                     Digest = encryption.Setup!.Digest, KeyHolderId = encryption.KeyHolderId, KeyHolderName = encryption.KeyHolderName,
-                    RunId = encryption.Store!.RunId,
-                    KeyCheck = Google.Protobuf.ByteString.CopyFrom(encryption.Store.KeyCheck),
+                    RunId = encryption.RequireStore().RunId,
+                    KeyCheck = Google.Protobuf.ByteString.CopyFrom(encryption.RequireStore().KeyCheck),
                 }
                 : null,
         });
@@ -73,7 +84,7 @@ public sealed class FederationService(
         if (request.EncryptionDigest != encryption.Setup!.Digest)
             return $"encryption settings differ from the server's (digest {request.EncryptionDigest} vs {encryption.Setup.Digest}): use the same encryption section and seed";
         if (KeyExchangeIdentity.Problem(request.KeyExchangePublicKey.Span) is { } badKey) return $"key-exchange public key refused: {badKey}";
-        if (!request.KeyCheck.IsEmpty && encryption.Store!.KeyCheck.Length > 0 && !request.KeyCheck.Span.SequenceEqual(encryption.Store.KeyCheck))
+        if (!request.KeyCheck.IsEmpty && encryption.RequireStore().KeyCheck.Length > 0 && !request.KeyCheck.Span.SequenceEqual(encryption.RequireStore().KeyCheck))
             return "this member holds a different encryption key than the run's (from another run, or a replaced key): give it a fresh state_directory";
         encryption.Relay.Register(id, registry.Names[id], request.KeyExchangePublicKey.ToByteArray());
         return null;
@@ -82,12 +93,14 @@ public sealed class FederationService(
     public override async Task FetchTask(FetchTaskRequest request, IServerStreamWriter<TaskMessage> responseStream, ServerCallContext context)
     {
         int id = Authenticate(context);
+        string? session = SessionOf(context);
+        using var open = presence.Open(id, session);
         database.ClientSeen(id);
-        var next = await executor.WaitForTaskAsync(id, context.CancellationToken);
+        var next = await executor.WaitForTaskAsync(id, () => presence.Touch(id, session), context.CancellationToken);
         if (encryption.Enabled)
         {
             // A training task of round r needs the aggregates of rounds before r; an evaluation after round r, those up to r.
-            int target = next is var (pending, _) ? Math.Max(0, pending.Task.Round + (pending.Kind == TaskKind.Evaluate && !pending.EvaluateBase ? 1 : 0)) : encryption.Store!.CompletedRounds;
+            int target = next is var (pending, _) ? Math.Max(0, pending.Task.Round + (pending.Kind == TaskKind.Evaluate && !pending.EvaluateBase ? 1 : 0)) : encryption.RequireStore().CompletedRounds;
             await SendCatchUpAsync(id, request, target, responseStream);
         }
         if (next is not var (work, deadline))
@@ -117,7 +130,7 @@ public sealed class FederationService(
         if (!request.HasRoundsApplied) builder.Add(ProtocolConstants.InitialVector, encryption.InitialGlobal, WireFormat.Float32);
         try
         {
-            foreach (var (round, aggregate) in encryption.Store!.Between(from, target))
+            foreach (var (round, aggregate) in encryption.RequireStore().Between(from, target))
                 builder.AddOpaque(ProtocolConstants.AggregatePrefix + round.ToString(System.Globalization.CultureInfo.InvariantCulture), aggregate);
         }
         catch (InvalidDataException e)
@@ -140,6 +153,7 @@ public sealed class FederationService(
     public override async Task<KeyRequests> FetchKeyRequests(KeyRequestsQuery request, ServerCallContext context)
     {
         int id = AuthenticateKeyHolder(context);
+        using var open = presence.Open(id, SessionOf(context));
         database.ClientSeen(id);
         var (requests, finished) = await encryption.Relay.WaitForRequestsAsync(id, KeyPollWait, context.CancellationToken);
         var reply = new KeyRequests { RunFinished = finished };
@@ -153,8 +167,9 @@ public sealed class FederationService(
     public override Task<KeySharesReply> PostKeyShares(KeyShares request, ServerCallContext context)
     {
         int id = AuthenticateKeyHolder(context);
+        presence.Touch(id, SessionOf(context));
         if (request.KeyCheck.IsEmpty) throw Refuse(id, StatusCode.InvalidArgument, "key shares must come with the key's check value");
-        if (!encryption.Store!.TryRecordKeyCheck(request.KeyCheck.ToByteArray()))
+        if (!encryption.RequireStore().TryRecordKeyCheck(request.KeyCheck.ToByteArray()))
             throw Refuse(id, StatusCode.FailedPrecondition, "the key holder's encryption key differs from the one it announced earlier in this run; restore its state_directory");
         var kept = encryption.Relay.Post(request.Shares.Select(s => (s.ClientId, s.PublicKey.ToByteArray(), s.Sealed.ToByteArray())));
         foreach (int member in kept) database.Event("key-shared", registry.Names[member], $"{registry.Names[id]} posted a sealed key share");
@@ -166,12 +181,13 @@ public sealed class FederationService(
     {
         int id = Authenticate(context);
         if (!encryption.Enabled) throw Refuse(id, StatusCode.FailedPrecondition, "the run is not encrypted; there is no key to share");
+        using var open = presence.Open(id, SessionOf(context));
         database.ClientSeen(id);
         var (share, finished) = await encryption.Relay.WaitForShareAsync(id, KeyPollWait, context.CancellationToken);
         return new KeyShareReply
         {
             Sealed = share is null ? Google.Protobuf.ByteString.Empty : Google.Protobuf.ByteString.CopyFrom(share),
-            KeyCheck = Google.Protobuf.ByteString.CopyFrom(encryption.Store!.KeyCheck),
+            KeyCheck = Google.Protobuf.ByteString.CopyFrom(encryption.RequireStore().KeyCheck),
             RunFinished = finished,
         };
     }
@@ -185,9 +201,27 @@ public sealed class FederationService(
         return id;
     }
 
+    public override Task<LeaseReply> RenewLease(LeaseRequest request, ServerCallContext context)
+    {
+        int id = Authenticate(context);
+        presence.Touch(id, SessionOf(context));
+        return Task.FromResult(new LeaseReply());
+    }
+
+    public override Task<LeaveReply> Leave(LeaveRequest request, ServerCallContext context)
+    {
+        int id = Authenticate(context);
+        presence.Touch(id, SessionOf(context));
+        string reason = string.IsNullOrWhiteSpace(request.Reason) ? "no reason given" : request.Reason.Trim();
+        if (reason.Length > 500) reason = reason[..500] + "…";
+        presence.Leave(id, reason);
+        return Task.FromResult(new LeaveReply());
+    }
+
     public override async Task<SubmitReply> SubmitResult(IAsyncStreamReader<ResultMessage> requestStream, ServerCallContext context)
     {
         int id = Authenticate(context);
+        presence.Touch(id, SessionOf(context));
         string name = registry.Names[id];
         if (!await requestStream.MoveNext(context.CancellationToken) || requestStream.Current.BodyCase != ResultMessage.BodyOneofCase.Header)
             return Reject(id, "the result stream must start with a header");
@@ -198,7 +232,7 @@ public sealed class FederationService(
         ReceivedVectors received;
         try
         {
-            var assembler = new VectorAssembler(header.Vectors, settings.MaxVectorValues);
+            var assembler = new VectorAssembler(header.Vectors, AllowanceFor(header));
             while (await requestStream.MoveNext(context.CancellationToken))
             {
                 if (requestStream.Current.BodyCase != ResultMessage.BodyOneofCase.Chunk) throw new InvalidDataException("a second header in one result");
@@ -209,11 +243,13 @@ public sealed class FederationService(
         }
         catch (InvalidDataException e)
         {
-            return Reject(id, $"malformed update: {e.Message}");
+            return RejectTask(id, header, $"malformed update: {e.Message}");
         }
         var (answer, mismatch) = TaskCodec.ReadAnswer(id, header, received, encryption.Enabled);
-        if (answer is null) return Reject(id, mismatch!);
-        var (delivered, problem) = executor.Complete(id, header.Round, header.Kind, answer);
+        if (answer is null) return RejectTask(id, header, mismatch!);
+        string? refused = null;
+        if (answer is MemberAnswer.Trained trained) (answer, refused) = ApplyWeightPolicy(id, trained);
+        var (delivered, problem) = executor.Complete(id, header.Round, header.Kind, answer, refused);
         if (!delivered) return Reject(id, problem!);
         switch (answer)
         {
@@ -232,6 +268,40 @@ public sealed class FederationService(
         logger.LogInformation("round {Round}: update from {Name} accepted", header.Round + 1, name);
         return new SubmitReply { Accepted = true };
     }
+
+    /// <summary>The vectors an answer may announce: a training answer's update (and the extras the strategy needs), at the adapter's length; nothing else.</summary>
+    private VectorAllowance AllowanceFor(ResultHeader header) =>
+        header.Kind == TaskKind.Train && header.Failure.Length == 0
+            ? new VectorAllowance(run.ParameterCount, run.UpdateVectors, ExactLength: true)
+            : VectorAllowance.None;
+
+    /// <summary>
+    /// FedAvg weighs an update by the sample count its member claims; the server bounds the claim by what the member
+    /// registered at join and by <c>server.max_sample_count</c>, or weighs every update the same.
+    /// </summary>
+    private (MemberAnswer Answer, string? Refused) ApplyWeightPolicy(int id, MemberAnswer.Trained trained)
+    {
+        var update = trained.Result.Update;
+        if (settings.ClientWeightPolicy == ClientWeightPolicy.Equal)
+            return (new MemberAnswer.Trained(trained.Result with
+            {
+                Update = new ClientUpdate(update.ClientId, 1, update.Weights, update.Extras) { EncryptedPayload = update.EncryptedPayload },
+            }), null);
+        if (roster.RegisteredRecords(id) is long registered && update.SampleCount > registered)
+            return (trained, $"claims {update.SampleCount} training examples but registered {registered} record(s) at join");
+        if (settings.MaxSampleCount > 0 && update.SampleCount > settings.MaxSampleCount)
+            return (trained, $"claims {update.SampleCount} training examples, above server.max_sample_count ({settings.MaxSampleCount})");
+        return (trained, null);
+    }
+
+    /// <summary>Refuses an answer that cannot be read, and fails the task it answered so the round does not wait for it.</summary>
+    private SubmitReply RejectTask(int id, ResultHeader header, string reason)
+    {
+        executor.Complete(id, header.Round, header.Kind, new MemberAnswer.Failed(reason));
+        return Reject(id, reason);
+    }
+
+    private static string? SessionOf(ServerCallContext context) => context.RequestHeaders.GetValue(ProtocolConstants.SessionHeader);
 
     private SubmitReply Reject(int id, string reason)
     {

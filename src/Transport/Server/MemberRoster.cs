@@ -20,6 +20,9 @@ public sealed class MemberRoster(IReadOnlyList<string> names)
     public void Evaluated(int clientId, long heldOut) =>
         _members.AddOrUpdate(clientId, (0, 0, heldOut), (_, m) => m with { HeldOut = heldOut });
 
+    /// <summary>The record count the member registered at its latest join; null before it joined.</summary>
+    public long? RegisteredRecords(int clientId) => _members.TryGetValue(clientId, out var member) && member.Records > 0 ? member.Records : null;
+
     public IReadOnlyList<FederationMember> Describe() =>
         [.. _members.OrderBy(m => m.Key).Select(m => new FederationMember(m.Key, names[m.Key],
             m.Value.Train > 0 ? m.Value.Train : m.Value.Records, m.Value.HeldOut))];

@@ -60,6 +60,7 @@ public sealed class NetworkFederation(
         record["wire_bytes_up"] = up;
         database.RoundFinished(outcome.Round, outcome.Accepted.Count, outcome.Rejected.Count, outcome.UpdateNorm, down, up, outcome.Seconds);
         foreach (var rejected in outcome.Rejected) database.Event("rejected", server.Clients[rejected.ClientId].Name, $"round {outcome.Round + 1}: {rejected.Reason}");
+        if (record["failed"] is JsonValue failed) database.Event("round-failed", null, $"round {outcome.Round + 1}: {failed.GetValue<string>()}");
         if (!encryption.Enabled) return;
         long fp32Up = EncryptedUplinkMetrics.Add(record, outcome, encryption.Setup!.Pruning);
         record["wire_up_ratio_to_fp32"] = fp32Up == 0 ? null : Math.Round(up / (double)fp32Up, 4);

@@ -10,9 +10,10 @@ namespace FedLlm.Transport.Server;
 /// member's slot, where its FetchTask call picks it up; its SubmitResult completes the wait. Work stays open until its
 /// answer or the deadline, so a member that drops mid-round and reconnects in time can fetch it again; any answer for
 /// work that is no longer open is late and refused. Training updates are checked on arrival with the engine's one
-/// check, so the member hears the same reason the run records.
+/// check, so the member hears the same reason the run records. Work for a member that is gone (<paramref name="goneReason"/>:
+/// it left, or its lease lapsed) fails at once instead of waiting for the deadline.
 /// </summary>
-public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline) : IClientExecutor, IEngineAware
+public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline, Func<int, string?>? goneReason = null) : IClientExecutor, IEngineAware
 {
     private readonly object _gate = new();
     private readonly Slot[] _slots = [.. Enumerable.Range(0, clientCount).Select(_ => new Slot())];
@@ -27,7 +28,7 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
         await PostAsync(new MemberTask(TaskKind.Train, task), cancellation) switch
         {
             MemberAnswer.Trained trained => trained.Result,
-            MemberAnswer.Failed failed => throw new InvalidOperationException($"the client could not train: {failed.Reason}"),
+            MemberAnswer.Failed failed => throw new InvalidOperationException(failed.Reason),
             var other => throw new InvalidOperationException($"answered a training task with {other.GetType().Name}"),
         };
 
@@ -47,6 +48,7 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
     private async Task<MemberAnswer> PostAsync(MemberTask work, CancellationToken cancellation)
     {
         var slot = SlotOf(work.Task.ClientId);
+        if (goneReason?.Invoke(work.Task.ClientId) is { } gone) return new MemberAnswer.Failed($"not waited for: {gone}");
         var answer = new TaskCompletionSource<MemberAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_gate)
         {
@@ -103,12 +105,16 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
         }
     }
 
-    /// <summary>Waits for this client's open work; null once the run is over.</summary>
-    public async Task<(MemberTask Work, DateTimeOffset Deadline)?> WaitForTaskAsync(int clientId, CancellationToken cancellation)
+    /// <summary>
+    /// Waits for this client's open work; null once the run is over. <paramref name="stillEntitled"/> runs at every wake-up
+    /// and throws when the caller may no longer wait (its session was replaced).
+    /// </summary>
+    public async Task<(MemberTask Work, DateTimeOffset Deadline)?> WaitForTaskAsync(int clientId, Action stillEntitled, CancellationToken cancellation)
     {
         var slot = SlotOf(clientId);
         while (true)
         {
+            stillEntitled();
             Task changed;
             lock (_gate)
             {
@@ -122,9 +128,10 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
 
     /// <summary>
     /// Hands a member's answer to the waiting round. <c>Delivered</c> is false for a late or unexpected answer;
-    /// <c>Problem</c> is the engine's reason when the round will reject the update.
+    /// <c>Problem</c> is the engine's reason when the round will reject the update, or <paramref name="refused"/> when the
+    /// server's own policy already refused it (the engine's check is then not run).
     /// </summary>
-    public (bool Delivered, string? Problem) Complete(int clientId, int round, TaskKind kind, MemberAnswer answer)
+    public (bool Delivered, string? Problem) Complete(int clientId, int round, TaskKind kind, MemberAnswer answer, string? refused = null)
     {
         var slot = SlotOf(clientId);
         MemberTask open;
@@ -140,11 +147,31 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
         if (answer is MemberAnswer.Trained trained)
         {
             // The engine's one check, done here (outside the lock: it is O(parameters)) so the client hears the reason.
-            problem = _engine?.Check(open.Task, trained.Result);
+            problem = refused ?? _engine?.Check(open.Task, trained.Result);
             answer = new MemberAnswer.Trained(trained.Result with { Verdict = new UpdateVerdict(problem) });
         }
         waiting.TrySetResult(answer);
         return (true, problem);
+    }
+
+    /// <summary>The member's open work (if any) fails now with <paramref name="reason"/>: the round goes on without it.</summary>
+    public void FailOpenWork(int clientId, string reason)
+    {
+        TaskCompletionSource<MemberAnswer>? waiting;
+        lock (_gate)
+        {
+            var slot = SlotOf(clientId);
+            waiting = slot.Answer;
+            slot.Work = null;
+            slot.Answer = null;
+        }
+        waiting?.TrySetResult(new MemberAnswer.Failed(reason));
+    }
+
+    /// <summary>Wakes the member's waiting FetchTask calls (e.g. to refuse a replaced session).</summary>
+    public void Wake(int clientId)
+    {
+        lock (_gate) SlotOf(clientId).Wake();
     }
 
     /// <summary>Ends the run: every waiting and future FetchTask call learns there is nothing more to do.</summary>

@@ -13,6 +13,16 @@ public sealed class RunStateDatabase(string path) : IDisposable
 {
     private readonly object _gate = new();
     private SqliteConnection? _connection;
+    private bool _enabled;
+
+    /// <summary>
+    /// Allows records from now on: the server calls it once it listens and holds the run folder. Until then (a call in
+    /// the moment between binding and locking) nothing is written; the log still has it.
+    /// </summary>
+    public void Enable()
+    {
+        lock (_gate) _enabled = true;
+    }
 
     private SqliteConnection Open()
     {
@@ -78,6 +88,7 @@ public sealed class RunStateDatabase(string path) : IDisposable
     {
         lock (_gate)
         {
+            if (!_enabled) return;
             _connection ??= Open();
             using var command = _connection.CreateCommand();
             command.CommandText = sql;

@@ -13,13 +13,13 @@ public sealed class ServerEncryption
 
     private ServerEncryption() { }
 
-    public ServerEncryption(EncryptionSetup setup, int keyHolderId, string keyHolderName, EncryptedRunStore store, float[] initialGlobal)
+    /// <summary>The run's public encryption facts; its store is opened later (<see cref="Open"/>), once the server owns the run folder.</summary>
+    public ServerEncryption(EncryptionSetup setup, int keyHolderId, string keyHolderName, float[] initialGlobal)
     {
         ArgumentNullException.ThrowIfNull(setup);
         Setup = setup;
         KeyHolderId = keyHolderId;
         KeyHolderName = keyHolderName;
-        Store = store;
         InitialGlobal = initialGlobal;
     }
 
@@ -28,6 +28,14 @@ public sealed class ServerEncryption
     public int KeyHolderId { get; }
     public string KeyHolderName { get; } = "";
     public KeyRelay Relay { get; } = new();
-    public EncryptedRunStore? Store { get; }
+    /// <summary>Null when the run is not encrypted, and for the moment between binding the port and locking the run folder.</summary>
+    public EncryptedRunStore? Store { get; private set; }
+
+    /// <summary>Opens the run's store: the server listens and holds the run folder, so it may now write there.</summary>
+    public void Open(EncryptedRunStore store) => Store = store ?? throw new ArgumentNullException(nameof(store));
+
+    /// <summary>The store, or Unavailable (a retry will find it) for a call that arrives before <see cref="Open"/>.</summary>
+    public EncryptedRunStore RequireStore() =>
+        Store ?? throw new Grpc.Core.RpcException(new Grpc.Core.Status(Grpc.Core.StatusCode.Unavailable, "the server is starting; try again"));
     public float[] InitialGlobal { get; } = [];
 }

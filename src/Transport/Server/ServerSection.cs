@@ -1,3 +1,5 @@
+using FedLlm.Foundation.Configuration;
+
 namespace FedLlm.Transport.Server;
 
 /// <summary>The <c>server:</c> section of a deployment config (YAML keys are the snake_case names).</summary>
@@ -23,12 +25,26 @@ public sealed record ServerSection
     /// <summary>Encrypted runs: the member that generates the HE key and shares it with the others (default: the first member not revoked).</summary>
     public string? KeyHolder { get; init; }
     /// <summary>
+    /// Seconds without contact after which a member counts as gone (a member at work renews its lease every third of it):
+    /// its open work fails at once and later rounds do not wait for it until it is back.
+    /// </summary>
+    public double LeaseSeconds { get; init; } = 15;
+    /// <summary>
+    /// How far the server believes the sample count a member claims for its update (FedAvg's weight): <c>samples</c>
+    /// (the claim, but never above the record count the member registered at join, nor <see cref="MaxSampleCount"/>)
+    /// or <c>equal</c> (every accepted update weighs the same, whatever it claims).
+    /// </summary>
+    public string ClientWeight { get; init; } = "samples";
+    /// <summary>Largest sample count a member may claim (0 = bounded only by its registered record count).</summary>
+    public long MaxSampleCount { get; init; }
+    /// <summary>
     /// The live dashboard at /dashboard on the server's port, read-only: <c>loopback</c> (default; only this machine may
     /// look), <c>members</c> (a member's token as bearer or ?token=, or its client certificate) or <c>off</c>.
     /// </summary>
     public string Dashboard { get; init; } = "loopback";
-    /// <summary>Largest vector accepted from a client, in values (guards memory against hostile headers).</summary>
-    public long MaxVectorValues { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary><see cref="ClientWeight"/>, parsed (call after <see cref="Validate"/>).</summary>
+    public ClientWeightPolicy ClientWeightPolicy => ClientWeights.Names.Parse(ClientWeight, "server.client_weight");
 
     /// <summary>The key holder's client id: <see cref="KeyHolder"/>, or the first member not revoked.</summary>
     public int KeyHolderId => KeyHolder is null ? Clients.FindIndex(c => !c.Revoked) : Clients.FindIndex(c => c.Name == KeyHolder);
@@ -52,6 +68,9 @@ public sealed record ServerSection
             problems.Add($"server.listen is {Listen} but insecure is set: use an http:// address");
         if (!Insecure && Listen.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
             problems.Add($"server.listen is {Listen}: plaintext needs an explicit insecure: true (or --insecure)");
+        if (!(LeaseSeconds > 0)) problems.Add($"server.lease_seconds must be positive, got {LeaseSeconds}");
+        if (ClientWeights.Names.Problem(ClientWeight, "server.client_weight") is { } weightProblem) problems.Add(weightProblem);
+        if (MaxSampleCount < 0) problems.Add($"server.max_sample_count must be 0 (no cap) or positive, got {MaxSampleCount}");
         if (RoundDeadlineSeconds <= 0) problems.Add($"server.round_deadline_seconds must be positive, got {RoundDeadlineSeconds}");
         if (MinClients < 1) problems.Add($"server.min_clients must be at least 1, got {MinClients}");
         if (KeyHolder is not null && !Clients.Any(c => c.Name == KeyHolder && !c.Revoked))
@@ -61,6 +80,18 @@ public sealed record ServerSection
         if (!DashboardAccesses.Names.TryParse(Dashboard, out _)) problems.Add(DashboardAccesses.Names.Problem(Dashboard, "server.dashboard")!);
         return problems;
     }
+}
+
+/// <summary>How the server weighs members' updates; see <see cref="ServerSection.ClientWeight"/>.</summary>
+public enum ClientWeightPolicy
+{
+    Samples,
+    Equal,
+}
+
+public static class ClientWeights
+{
+    public static NamedValues<ClientWeightPolicy> Names { get; } = new(("samples", ClientWeightPolicy.Samples), ("equal", ClientWeightPolicy.Equal));
 }
 
 /// <summary>One member of the federation. Tokens are stored as SHA-256 hex so the config file holds no secret.</summary>

@@ -11,15 +11,13 @@ public sealed class VectorAssembler
 {
     private readonly Dictionary<string, (VectorInfo Info, byte[] Bytes, long Received)> _vectors = new(StringComparer.Ordinal);
 
-    /// <param name="maxValues">Largest vector accepted (protects the receiver's memory from a hostile header).</param>
-    public VectorAssembler(IEnumerable<VectorInfo> announced, long maxValues)
+    /// <param name="allowance">Which vectors may be announced and how long: nothing else is ever allocated.</param>
+    public VectorAssembler(IEnumerable<VectorInfo> announced, VectorAllowance allowance)
     {
+        ArgumentNullException.ThrowIfNull(allowance);
         foreach (var info in announced)
         {
-            // An opaque vector (a ciphertext) counts bytes; one encrypted value costs at most 63 bits, so 8 bytes.
-            long limit = info.Format == WireFormat.Opaque ? maxValues * 8 : maxValues;
-            if (info.Length < 0 || info.Length > limit)
-                throw new InvalidDataException($"vector '{info.Name}' announces {info.Length} {(info.Format == WireFormat.Opaque ? "bytes" : "values")}; at most {limit} are accepted");
+            if (allowance.Problem(info) is { } problem) throw new InvalidDataException(problem);
             if (!_vectors.TryAdd(info.Name, (info, new byte[info.Length * VectorCodec.BytesPerValue(info.Format)], 0)))
                 throw new InvalidDataException($"vector '{info.Name}' is announced twice");
         }
@@ -51,6 +49,32 @@ public sealed class VectorAssembler
             else values[name] = VectorCodec.Decode(bytes, info.Format);
         }
         return new ReceivedVectors(values, opaque);
+    }
+}
+
+/// <summary>
+/// What a receiver accepts before allocating anything: vector names (null = any), and lengths bounded by the adapter's
+/// length (exactly that length when <see cref="ExactLength"/>). An opaque vector (a ciphertext) counts bytes; one
+/// encrypted value costs at most 63 bits, so at most 8 bytes per value.
+/// </summary>
+public sealed record VectorAllowance(long MaxValues, IReadOnlySet<string>? Names = null, bool ExactLength = false)
+{
+    /// <summary>Nothing may be announced (an evaluation score or a failure carries no vectors).</summary>
+    public static VectorAllowance None { get; } = new(0, new HashSet<string>());
+
+    public string? Problem(VectorInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        if (Names is not null && !Names.Contains(info.Name))
+            return Names.Count == 0 ? $"vector '{info.Name}' announced where none is expected"
+                : $"vector '{info.Name}' is not expected here (expected: {string.Join(", ", Names.Order(StringComparer.Ordinal))})";
+        bool opaque = info.Format == WireFormat.Opaque;
+        long limit = opaque ? MaxValues * 8 : MaxValues;
+        if (info.Length < 0 || info.Length > limit)
+            return $"vector '{info.Name}' announces {info.Length} {(opaque ? "bytes" : "values")}; at most {limit} are accepted";
+        if (ExactLength && !opaque && info.Length != MaxValues)
+            return $"vector '{info.Name}' announces {info.Length} values; the adapter has {MaxValues}";
+        return null;
     }
 }
 

@@ -58,7 +58,7 @@ public sealed class TinySimulationModel : IDisposable
     {
         var data = Data(config);
         using var model = Load();
-        return await Simulation.RunAsync(config, model, data, observer, resume, cancellation);
+        return await Simulation.RunAsync(config, model, data, observer, resume ? StartMode.Resume : StartMode.New, cancellation);
     }
 
     /// <summary>The adapter vector a fresh run starts from (LoRA initialisation with the run seed).</summary>

@@ -45,7 +45,7 @@ public class SimulationResumeTests(TinySimulationModel tiny)
                 tiny.RunAsync(config, observer: new CancelAfterRound(1, cancel), cancellation: cancel.Token));
         }
         var run = new RunDirectory(config.RunDirectory);
-        Assert.Equal(1, run.LatestCheckpoint()!.Value.Round);
+        Assert.Equal(1, run.LatestCheckpoint()!.Round);
         Assert.False(Directory.Exists(run.FinalAdapterDirectory), "the interrupted run must not have finished");
 
         // What a kill in the middle of round 2 leaves behind: a client state written for round 2 and a half-written metrics line.

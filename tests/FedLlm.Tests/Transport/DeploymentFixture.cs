@@ -15,8 +15,13 @@ public sealed class DeploymentFixture : IDisposable
 
     /// <param name="preferences">Write preference records (prompt, chosen, rejected) for <c>method: dpo</c> instead of instruction records.</param>
     /// <param name="environment">Extra environment variables for every fedllm process of this federation.</param>
+    /// <param name="leaseSeconds">
+    /// <c>server.lease_seconds</c>: longer than the default 15 s, so a member starved of CPU on a loaded test machine is
+    /// not taken for gone; the liveness tests set the default explicitly.
+    /// </param>
     public DeploymentFixture(IReadOnlyList<string> clients, int rounds, string algorithm, double deadlineSeconds = 120, int minClients = 1, bool mutualTls = false,
-        string? revoked = null, string extraRunYaml = "", bool preferences = false, IReadOnlyDictionary<string, string>? environment = null)
+        string? revoked = null, string extraRunYaml = "", bool preferences = false, IReadOnlyDictionary<string, string>? environment = null,
+        double leaseSeconds = 60)
     {
         Environment = environment;
         Clients = clients;
@@ -87,6 +92,7 @@ public sealed class DeploymentFixture : IDisposable
               key: certs/server-key.pem
               round_deadline_seconds: {deadlineSeconds}
               min_clients: {minClients}
+              lease_seconds: {leaseSeconds}
             {(mutualTls ? "  client_ca: certs/ca.pem" : "")}
             {Indent(tokens)}
             """;
@@ -129,8 +135,11 @@ public sealed class DeploymentFixture : IDisposable
     public BackgroundCli StartServer(params string[] extra) =>
         BackgroundCli.Start("server", Root, Environment, ["server", "--config", "run.yaml", .. extra]);
 
-    public BackgroundCli StartClient(string name, params string[] extra) =>
-        BackgroundCli.Start($"client {name}", Root, Environment, ["client", "--config", "run.yaml", "--server", Url,
+    public BackgroundCli StartClient(string name, params string[] extra) => StartClientAt(name, Url, extra);
+
+    /// <summary>A client of <paramref name="name"/>'s identity that connects to <paramref name="server"/> (another address or scheme).</summary>
+    public BackgroundCli StartClientAt(string name, string server, params string[] extra) =>
+        BackgroundCli.Start($"client {name}", Root, Environment, ["client", "--config", "run.yaml", "--server", server,
             "--data.path", $"data-{name}.jsonl", "--client.token_file", $"certs/client-{name}.token", "--client.state_directory", $"state-{name}", .. extra]);
 
     /// <summary>
@@ -156,6 +165,13 @@ public sealed class DeploymentFixture : IDisposable
     }
 
     public void Dispose() => _temp.Dispose();
+
+    /// <summary>
+    /// The reason a round went on without a frozen member: its deadline passed, or (on a slow machine, first) the server
+    /// noticed it never joined within a lease of its start.
+    /// </summary>
+    public static bool WentOnWithout(string reason) =>
+        reason.Contains("deadline", StringComparison.Ordinal) || reason.Contains("it has not joined", StringComparison.Ordinal);
 
     private static string Indent(string yaml) =>
         string.Join('\n', yaml.Split('\n').Where(l => !l.StartsWith('#')).Select(l => l.Length == 0 ? l : "  " + l));

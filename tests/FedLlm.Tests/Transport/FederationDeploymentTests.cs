@@ -151,7 +151,7 @@ public class FederationDeploymentTests
             .Where(m => (string?)m["type"] == "round").ToList();
         Assert.Equal([0, 1, 2, 3, 4, 5], rounds.Select(r => r["round"]!.GetValue<int>()));
         var roundOneRejections = rounds[0]["rejected"]!.AsArray();
-        Assert.Contains(roundOneRejections, r => r!["client"]!.GetValue<int>() == 2 && r["reason"]!.GetValue<string>().Contains("deadline"));
+        Assert.Contains(roundOneRejections, r => r!["client"]!.GetValue<int>() == 2 && DeploymentFixture.WentOnWithout(r["reason"]!.GetValue<string>()));
         Assert.All(rounds.Skip(3), r => Assert.True(r["train_loss"]!.AsObject().Count >= 2, r.ToJsonString()));
 
         using var database = new SqliteConnection($"Data Source={Path.Combine(runFolder, "state.db")}");

@@ -32,13 +32,14 @@ public class RefusedClientTests
         Assert.Contains("round 1: update accepted", honest.Output);
         Assert.Contains("round 2: update accepted", honest.Output);
         Assert.Contains("round 1: update rejected by the server: client 1: weight 0 is NaN", nan.Output);
-        Assert.Contains("round 1: update rejected by the server: client 2:", shape.Output);
-        Assert.Contains("parameters, expected", shape.Output);
+        // The wrong length is refused from the header, before anything is allocated for it.
+        Assert.Contains("round 1: update rejected by the server: malformed update: vector 'weights' announces", shape.Output);
+        Assert.Contains("the adapter has", shape.Output);
         Assert.Contains("refused a call", server.Output);
         Assert.Contains("unknown client token", server.Output);
         Assert.Contains("client 'former' has been revoked", server.Output);
         Assert.Contains("weight 0 is NaN", server.Output);
-        Assert.Contains("parameters, expected", server.Output);
+        Assert.Contains("the adapter has", server.Output);
         Assert.Contains("1 accepted, 2 rejected", server.Output);
     }
 }

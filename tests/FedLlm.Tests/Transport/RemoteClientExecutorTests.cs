@@ -19,8 +19,8 @@ public class RemoteClientExecutorTests
     {
         var executor = new RemoteClientExecutor(2, TimeSpan.FromMinutes(1));
         var running = executor.ExecuteAsync(Task(0, 1), CancellationToken.None);
-        var first = await executor.WaitForTaskAsync(1, CancellationToken.None);
-        var again = await executor.WaitForTaskAsync(1, CancellationToken.None); // after a dropped stream
+        var first = await executor.WaitForTaskAsync(1, () => { }, CancellationToken.None);
+        var again = await executor.WaitForTaskAsync(1, () => { }, CancellationToken.None); // after a dropped stream
         Assert.Same(first!.Value.Work, again!.Value.Work);
         Assert.Equal((true, (string?)null), executor.Complete(1, 0, TaskKind.Train, Result(1, [1f, 2f, 4f])));
         var finished = await running;
@@ -61,7 +61,7 @@ public class RemoteClientExecutorTests
         var result = await running;
         Assert.Equal("client 0: weight 1 is NaN", result.Verdict!.Problem);
 
-        var waiting = executor.WaitForTaskAsync(1, CancellationToken.None);
+        var waiting = executor.WaitForTaskAsync(1, () => { }, CancellationToken.None);
         Assert.False(waiting.IsCompleted);
         executor.Finish();
         Assert.Null(await waiting);
@@ -96,7 +96,7 @@ public class RemoteClientExecutorTests
         Assert.Contains("privacy budget exhausted", error.Message);
 
         var evaluation = executor.EvaluateAsync(Task(2, 0), evaluateBase: false, CancellationToken.None);
-        var open = await executor.WaitForTaskAsync(0, CancellationToken.None);
+        var open = await executor.WaitForTaskAsync(0, () => { }, CancellationToken.None);
         Assert.Equal(TaskKind.Evaluate, open!.Value.Work.Kind);
         executor.Complete(0, 2, TaskKind.Evaluate, new MemberAnswer.Evaluated(new ClientScore(0, 0.5, 0.25, 8)));
         Assert.Equal(new ClientScore(0, 0.5, 0.25, 8), await evaluation);

@@ -17,7 +17,7 @@ public class WireCodecTests
         var chunkList = encoded.Chunks.ToList();
         Assert.Equal(3, chunkList.Count);
         Assert.All(chunkList, c => Assert.True(c.Data.Length <= VectorCodec.ChunkBytes));
-        var assembler = new VectorAssembler(encoded.Infos, long.MaxValue / 8);
+        var assembler = new VectorAssembler(encoded.Infos, new VectorAllowance(long.MaxValue / 8));
         chunkList.ForEach(assembler.Add);
         Assert.Equal(values, assembler.Complete().Values["weights"]);
     }
@@ -48,7 +48,7 @@ public class WireCodecTests
         var (info, chunk) = (encoded.Infos.Single(), encoded.Chunks.Single());
         byte[] bytes = chunk.Data.ToByteArray();
         bytes[17] ^= 1;
-        var assembler = new VectorAssembler([info], 1000);
+        var assembler = new VectorAssembler([info], new VectorAllowance(1000));
         assembler.Add(new VectorChunk { Name = chunk.Name, Offset = 0, Data = Google.Protobuf.ByteString.CopyFrom(bytes) });
         var error = Assert.Throws<InvalidDataException>(assembler.Complete);
         Assert.Contains("checksum mismatch", error.Message);
@@ -60,16 +60,16 @@ public class WireCodecTests
         var encoded = VectorCodec.Encode("weights", Values(100), NoExtras, WireFormat.Float32);
         var (info, chunk) = (encoded.Infos.Single(), encoded.Chunks.Single());
 
-        var truncated = new VectorAssembler([info], 1000);
+        var truncated = new VectorAssembler([info], new VectorAllowance(1000));
         Assert.Contains("received 0 of 400 bytes", Assert.Throws<InvalidDataException>(truncated.Complete).Message);
 
-        var gapped = new VectorAssembler([info], 1000);
+        var gapped = new VectorAssembler([info], new VectorAllowance(1000));
         Assert.Contains("chunk at byte 4, expected 0", Assert.Throws<InvalidDataException>(() => gapped.Add(new VectorChunk { Name = "weights", Offset = 4, Data = chunk.Data })).Message);
 
-        var unknown = new VectorAssembler([info], 1000);
+        var unknown = new VectorAssembler([info], new VectorAllowance(1000));
         Assert.Contains("unannounced vector 'other'", Assert.Throws<InvalidDataException>(() => unknown.Add(new VectorChunk { Name = "other", Data = chunk.Data })).Message);
 
-        Assert.Contains("at most 50 are accepted", Assert.Throws<InvalidDataException>(() => new VectorAssembler([info], 50)).Message);
+        Assert.Contains("at most 50 are accepted", Assert.Throws<InvalidDataException>(() => new VectorAssembler([info], new VectorAllowance(50))).Message);
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class WireCodecTests
         float[] weights = Values(50), control = Values(50);
         var encoded = VectorCodec.Encode("weights", weights, new Dictionary<string, float[]> { ["scaffold.c"] = control }, WireFormat.Bfloat16);
         Assert.Equal([WireFormat.Bfloat16, WireFormat.Float32], encoded.Infos.Select(i => i.Format));
-        var assembler = new VectorAssembler(encoded.Infos, 1000);
+        var assembler = new VectorAssembler(encoded.Infos, new VectorAllowance(1000));
         foreach (var chunk in encoded.Chunks) assembler.Add(chunk);
         var decoded = assembler.Complete().Values;
         Assert.Equal(control, decoded["scaffold.c"]);
