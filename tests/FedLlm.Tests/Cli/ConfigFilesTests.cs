@@ -1,4 +1,5 @@
 using FedLlm.Cli.Configuration;
+using FedLlm.Cli.Experiments;
 using FedLlm.Federation.Configuration;
 using FedLlm.Tests.Infrastructure;
 
@@ -7,7 +8,35 @@ namespace FedLlm.Tests.Cli;
 /// <summary>The shipped configs use only known keys and valid values: a file in configs/ that drifts from the one spelling fails here.</summary>
 public class ConfigFilesTests
 {
-    public static TheoryData<string> Files() => [.. Directory.GetFiles(Path.Combine(SharedData.RepositoryRoot, "configs"), "*.yaml").Select(f => Path.GetFileName(f))];
+    public static TheoryData<string> Files() => [.. RunConfigFiles().Where(f => !IsExperiment(f))];
+
+    public static TheoryData<string> ExperimentFiles() => [.. RunConfigFiles().Where(IsExperiment)];
+
+    private static IEnumerable<string> RunConfigFiles() => Directory.GetFiles(Path.Combine(SharedData.RepositoryRoot, "configs"), "*.yaml").Select(f => Path.GetFileName(f));
+
+    private static string? QuotedPath(string problem) => problem.Split('\'') is [_, var quoted, ..] ? quoted : null;
+
+    private static bool IsExperiment(string file) => file.StartsWith("experiment-", StringComparison.Ordinal);
+
+    /// <summary>An experiment file is read by its own command's loader: its keys, and its run: section with the one spelling.</summary>
+    [Theory]
+    [MemberData(nameof(ExperimentFiles))]
+    public void EveryShippedExperimentReadsWithItsCommandsKeys(string file)
+    {
+        string path = Path.Combine(SharedData.RepositoryRoot, "configs", file);
+        ExperimentConfig config = file.Split('-')[1] switch
+        {
+            "u2s" => ConfigLoader.Load<U2sExperimentConfig>(path, []),
+            "knowledgesg" => ConfigLoader.Load<KnowledgesgExperimentConfig>(path, []),
+            "fedgc" => ConfigLoader.Load<FedgcExperimentConfig>(path, []),
+            var other => throw new InvalidOperationException($"{file}: no experiment command named {other}"),
+        };
+        // The model folder is made by `fedllm convert`, the data live in ../shared, and prompt files are named from the
+        // repository root where the experiment runs (the test runs elsewhere, so those must exist there); every other rule must hold.
+        var problems = config.Validate().Where(p => !p.Contains("model.path", StringComparison.Ordinal) && !p.Contains("../shared", StringComparison.Ordinal)
+            && !(QuotedPath(p) is { } quoted && File.Exists(Path.Combine(SharedData.RepositoryRoot, quoted)))).ToList();
+        Assert.Empty(problems);
+    }
 
     [Theory]
     [MemberData(nameof(Files))]
