@@ -95,8 +95,20 @@ public static class TransportBenchmark
         var roundSeconds = new RoundTimes();
         var server = new FederationServer(config, section, adapters) { Observer = roundSeconds, MinimumLogLevel = Microsoft.Extensions.Logging.LogLevel.Warning };
         var serverRun = server.RunAsync();
+        // The key holder seals only to members' keys pinned out of band, as in a deployment: collect their fingerprints first.
+        KeyPins? pins = null;
+        if (encrypted)
+        {
+            string pinFile = Path.Combine(dir, "member-fingerprints.txt");
+            File.WriteAllLines(pinFile, names.Select(n =>
+            {
+                using var identity = MemberEncryption.LoadIdentity(Path.Combine(dir, "state-" + n));
+                return $"{n} {identity.Fingerprint}";
+            }));
+            pins = new KeyPins(null, FedLlm.Encryption.Keys.MemberFingerprints.Read(pinFile), false);
+        }
         var members = names.Select(n => encrypted
-            ? new MemberEncryption(setup, size => config.CreateStrategy(size, size), Path.Combine(dir, "state-" + n))
+            ? new MemberEncryption(setup, size => config.CreateStrategy(size, size), Path.Combine(dir, "state-" + n), pins)
             : null).ToList();
         var clientRuns = names.Select((n, i) => new FederationClient(new ClientSection
         {

@@ -20,10 +20,8 @@ public sealed class KeyExchangeIdentity : IDisposable
     /// <summary>SubjectPublicKeyInfo (DER) of the public key.</summary>
     public byte[] PublicKey { get; }
 
-    public string Fingerprint => FingerprintOf(PublicKey);
-
-    /// <summary>Short hex SHA-256 of a public key, for logs that operators can compare out of band.</summary>
-    public static string FingerprintOf(ReadOnlySpan<byte> publicKey) => Convert.ToHexStringLower(SHA256.HashData(publicKey))[..16];
+    /// <summary>The public key's full fingerprint (<see cref="KeyFingerprint"/>), what operators pin out of band.</summary>
+    public string Fingerprint => KeyFingerprint.Of(PublicKey);
 
     public static KeyExchangeIdentity Create() => new(ECDiffieHellman.Create(ECCurve.NamedCurves.nistP256));
 

@@ -63,7 +63,7 @@ public static class SealedKeyShare
             using var aes = new AesGcm(key, TagSize);
             aes.Decrypt(sealedShare.Slice(header, NonceSize), sealedShare[(header + NonceSize + TagSize)..],
                 sealedShare.Slice(header + NonceSize, TagSize), secret, context);
-            return (secret, KeyExchangeIdentity.FingerprintOf(holderKey));
+            return (secret, KeyFingerprint.Of(holderKey));
         }
         catch (AuthenticationTagMismatchException)
         {

@@ -1,3 +1,4 @@
+using FedLlm.Encryption.Keys;
 using FedLlm.Foundation.Configuration;
 
 namespace FedLlm.Transport.Client;
@@ -41,10 +42,22 @@ public sealed record ClientSection
     /// </summary>
     public string CorruptUpdates { get; init; } = "none";
     /// <summary>
-    /// Encrypted runs, optional pin: the key holder's key-exchange fingerprint (its log prints it), compared out of band.
-    /// A key share sealed by any other key is refused, so even a server that substitutes keys cannot plant its own.
+    /// Encrypted runs, optional pin: the key holder's full key-exchange fingerprint (<c>--print-fingerprint</c> on the
+    /// key holder), compared out of band. A key share sealed by any other key is refused, so even a server that
+    /// substitutes keys cannot plant its own.
     /// </summary>
     public string? KeyHolderFingerprint { get; init; }
+    /// <summary>
+    /// Encrypted runs, the key holder: a file of members' key-exchange fingerprints collected out of band (one line each,
+    /// <c>&lt;client id or name&gt; &lt;fingerprint&gt;</c>). The HE key is sealed only to relayed keys pinned there.
+    /// </summary>
+    public string? MemberFingerprintsFile { get; init; }
+    /// <summary>
+    /// Encrypted runs, the key holder without <see cref="MemberFingerprintsFile"/>: seal the HE key to whatever member keys
+    /// the server relays. Off by default (a key holder without pins refuses to act): a server that substitutes its own
+    /// key could then decrypt every update.
+    /// </summary>
+    public bool TrustServerRelayedKeys { get; init; }
 
     public static NamedValues<Protocol.WireFormat> WireFormats { get; } = new(
         ("float32", Protocol.WireFormat.Float32), ("bfloat16", Protocol.WireFormat.Bfloat16), ("float16", Protocol.WireFormat.Float16),
@@ -68,6 +81,10 @@ public sealed record ClientSection
         if (WireFormats.Problem(WireFormat, "client.wire_format") is { } format) problems.Add(format);
         if (!string.IsNullOrWhiteSpace(Server) && AddressProblem(Server) is { } address) problems.Add(address);
         if ((Certificate is null) != (Key is null)) problems.Add("client.certificate and client.key go together: give both for mTLS, or neither");
+        if (!string.IsNullOrWhiteSpace(KeyHolderFingerprint) && KeyFingerprint.Problem(KeyHolderFingerprint.Trim()) is { } holder)
+            problems.Add($"client.key_holder_fingerprint {holder}");
+        if (!string.IsNullOrEmpty(MemberFingerprintsFile) && TrustServerRelayedKeys)
+            problems.Add("client.member_fingerprints_file and client.trust_server_relayed_keys contradict each other: pin the members' keys, or trust the server's relay, not both");
         return problems;
     }
 
@@ -92,7 +109,28 @@ public sealed record ClientSection
             problems.Add($"client.token_file {TokenFile} does not exist");
         foreach (var (key, file) in new[] { ("client.ca", Ca), ("client.certificate", Certificate), ("client.key", Key) })
             if (!string.IsNullOrEmpty(file) && !File.Exists(file)) problems.Add($"{key} {file} does not exist");
+        if (!string.IsNullOrEmpty(MemberFingerprintsFile) && MemberFingerprintsProblem() is { } pins) problems.Add(pins);
         return problems;
+    }
+
+    /// <summary>The encryption key pins this section sets (call after <see cref="ValidateForJoining"/>).</summary>
+    public KeyPins Pins() => new(
+        string.IsNullOrWhiteSpace(KeyHolderFingerprint) ? null : KeyFingerprint.Normalize(KeyHolderFingerprint),
+        string.IsNullOrEmpty(MemberFingerprintsFile) ? null : MemberFingerprints.Read(MemberFingerprintsFile),
+        TrustServerRelayedKeys);
+
+    private string? MemberFingerprintsProblem()
+    {
+        if (!File.Exists(MemberFingerprintsFile)) return $"client.member_fingerprints_file {MemberFingerprintsFile} does not exist";
+        try
+        {
+            MemberFingerprints.Read(MemberFingerprintsFile!);
+            return null;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return $"client.member_fingerprints_file {e.Message}";
+        }
     }
 
     public string? ReadToken()

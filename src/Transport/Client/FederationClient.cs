@@ -55,7 +55,7 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
                     if (Encryption is not null)
                     {
                         if (Encryption.IsKeyHolder) keyService ??= Task.Run(() => keys!.ServeAsync(stopKeyService.Token), CancellationToken.None);
-                        else if (!Encryption.HasKey && !await keys!.ReceiveAsync(join, cancellation))
+                        else if (!Encryption.HasKey && !await ReceiveKeyAsync(connection, keys!, join, cancellation))
                         {
                             log("the run ended before the key holder shared the encryption key; this member took no part");
                             return trainedRounds;
@@ -183,18 +183,36 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
         }
         catch (InvalidOperationException e)
         {
-            // Tell the server at once, so no round waits for a member that will never answer.
-            try
-            {
-                await connection.Client.LeaveAsync(new LeaveRequest { Reason = e.Message }, connection.Headers, cancellationToken: cancellation);
-            }
-            catch (RpcException)
-            {
-                // The lease lapses anyway.
-            }
-            throw new MemberRefusedException($"this client cannot take part: {e.Message}", e);
+            throw await LeaveAsync(connection, e, cancellation);
         }
         return join;
+    }
+
+    /// <summary>A member waits for its share of the key; a refusal by the key holder ends its part in the run.</summary>
+    private static async Task<bool> ReceiveKeyAsync(ServerConnection connection, KeyExchange keys, JoinReply join, CancellationToken cancellation)
+    {
+        try
+        {
+            return await keys.ReceiveAsync(join, cancellation);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw await LeaveAsync(connection, e, cancellation);
+        }
+    }
+
+    /// <summary>Tells the server at once that this member cannot take part, so no round waits for it; returns the exception to end with.</summary>
+    private static async Task<MemberRefusedException> LeaveAsync(ServerConnection connection, InvalidOperationException reason, CancellationToken cancellation)
+    {
+        try
+        {
+            await connection.Client.LeaveAsync(new LeaveRequest { Reason = reason.Message }, connection.Headers, cancellationToken: cancellation);
+        }
+        catch (RpcException)
+        {
+            // The lease lapses anyway.
+        }
+        return new MemberRefusedException($"this client cannot take part: {reason.Message}", reason);
     }
 
     private async Task<MemberTask?> FetchAsync(ServerConnection connection, int clientId, CancellationToken cancellation)

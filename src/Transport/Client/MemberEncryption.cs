@@ -26,7 +26,7 @@ public sealed class MemberEncryption : IDisposable
     private readonly EncryptionSetup _setup;
     private readonly Func<int, ServerStrategy> _strategyFor;
     private readonly string _stateDirectory;
-    private readonly string? _keyHolderFingerprint;
+    private readonly KeyPins _pins;
     private JoinReply? _join;
     private ClientKeyStore? _keys;
     private EncryptedUpdateClient? _client;
@@ -34,22 +34,30 @@ public sealed class MemberEncryption : IDisposable
     private ServerStrategy? _strategy;
     private (int RoundsApplied, float[] Global, byte[] StrategyState)? _saved;
 
-    /// <param name="keyHolderFingerprint">
-    /// Optional pin: the key holder's key-exchange fingerprint, compared out of band. A share sealed by any other key
-    /// (e.g. one substituted by a server that is not merely curious) is then refused.
+    /// <param name="pins">
+    /// Keys compared out of band (null: none): the key holder's, so a share sealed by any other key (e.g. one
+    /// substituted by a server that is not merely curious) is refused; and, on the key holder, the members', so the key
+    /// is sealed to no key the server made up.
     /// </param>
     /// <param name="strategyFor">Builds the run's strategy for a federation of the given size (the members' copy of the server step).</param>
-    public MemberEncryption(EncryptionSetup setup, Func<int, ServerStrategy> strategyFor, string stateDirectory, string? keyHolderFingerprint = null)
+    public MemberEncryption(EncryptionSetup setup, Func<int, ServerStrategy> strategyFor, string stateDirectory, KeyPins? pins = null)
     {
         ArgumentNullException.ThrowIfNull(setup);
         _setup = setup;
         _strategyFor = strategyFor ?? throw new ArgumentNullException(nameof(strategyFor));
-        _keyHolderFingerprint = string.IsNullOrWhiteSpace(keyHolderFingerprint) ? null : keyHolderFingerprint.Trim().ToLowerInvariant();
+        _pins = pins ?? KeyPins.None;
         _stateDirectory = Directory.CreateDirectory(stateDirectory).FullName;
-        Identity = KeyExchangeIdentity.LoadOrCreate(PathOf(IdentityFile));
+        Identity = LoadIdentity(_stateDirectory);
     }
 
     public KeyExchangeIdentity Identity { get; }
+
+    /// <summary>The member's key-exchange key pair from its state folder, made on first use (<c>--print-fingerprint</c> reads it the same way).</summary>
+    public static KeyExchangeIdentity LoadIdentity(string stateDirectory) =>
+        KeyExchangeIdentity.LoadOrCreate(Path.Combine(Directory.CreateDirectory(stateDirectory).FullName, IdentityFile));
+
+    /// <summary>The key holder's pins on members' keys; null when it seals to relayed keys on trust (or is no key holder).</summary>
+    public MemberFingerprints? MemberPins => _pins.Members;
 
     public string Digest => _setup.Digest;
 
@@ -82,6 +90,13 @@ public sealed class MemberEncryption : IDisposable
             throw new InvalidOperationException($"encryption settings differ from the server's (digest {Digest} vs {join.Encryption.Digest})");
         if (_join is not null) return;
         _join = join;
+        // Secure by default: without pins the key holder would seal the key to any key the server says is a member's.
+        if (IsKeyHolder && _pins.Members is null && !_pins.TrustServerRelayedKeys)
+        {
+            throw new InvalidOperationException("this member is the run's key holder but has no client.member_fingerprints_file to check members' keys against, " +
+                "so a server could substitute its own key and read every update: collect each member's `fedllm client --print-fingerprint` into that file " +
+                "(or set client.trust_server_relayed_keys: true to trust the server's relay)");
+        }
         _strategy = _strategyFor(join.FederationSize);
         if (ClientGlobalFile.Read(PathOf(GlobalFileName), RunTag, _setup.Pruning.ParameterCount) is var (rounds, global, state))
         {
@@ -105,10 +120,16 @@ public sealed class MemberEncryption : IDisposable
         UseKey(key);
     }
 
-    /// <summary>Key holder: the shared key sealed to a waiting member's public key.</summary>
-    public byte[] SealFor(int recipientId, ReadOnlySpan<byte> recipientPublicKey)
+    /// <summary>Key holder: whether a relayed member key may receive the shared key (it is pinned for that member, or the operator trusts the relay).</summary>
+    public bool MaySealFor(int recipientId, string recipientName, ReadOnlySpan<byte> recipientPublicKey) =>
+        _pins.Members is { } pins ? pins.Pins(recipientId, recipientName, KeyFingerprint.Of(recipientPublicKey)) : _pins.TrustServerRelayedKeys;
+
+    /// <summary>Key holder: the shared key sealed to a waiting member's public key, which must pass <see cref="MaySealFor"/>.</summary>
+    public byte[] SealFor(int recipientId, string recipientName, ReadOnlySpan<byte> recipientPublicKey)
     {
         if (!IsKeyHolder || _keys is null) throw new InvalidOperationException("only the key holder, once it has the key, seals shares");
+        if (!MaySealFor(recipientId, recipientName, recipientPublicKey))
+            throw new InvalidOperationException($"the key-exchange key relayed for {recipientName} is not pinned; the key is not sealed to it");
         byte[] exported = _keys.KeyOf(_join!.ClientId).Export();
         try
         {
@@ -131,8 +152,8 @@ public sealed class MemberEncryption : IDisposable
         var (secret, holderFingerprint) = SealedKeyShare.Open(Identity, sealedShare, join.RunName, join.ClientId);
         try
         {
-            if (_keyHolderFingerprint is not null && !holderFingerprint.StartsWith(_keyHolderFingerprint, StringComparison.Ordinal))
-                throw new InvalidDataException($"the key share was sealed by key-exchange key {holderFingerprint}, not the pinned key holder {_keyHolderFingerprint}");
+            if (_pins.KeyHolder is { } pinned && !KeyFingerprint.Same(pinned, holderFingerprint))
+                throw new InvalidDataException($"the key share was sealed by key-exchange key {holderFingerprint}, not the pinned key holder {pinned}");
             var key = HeSecretKey.Import(secret, _setup.Parameters);
             if (runKeyCheck.IsEmpty || !KeyCheckValue.Of(key).AsSpan().SequenceEqual(runKeyCheck))
             {

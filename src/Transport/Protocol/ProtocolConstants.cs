@@ -4,10 +4,11 @@ namespace FedLlm.Transport.Protocol;
 public static class ProtocolConstants
 {
     /// <summary>
-    /// 4: sessions, leases and leaving, the layout checked at join. (3: evaluation tasks, client-side DP noise plans,
+    /// 5: a key holder's refusal of a member key it has not pinned (KeyShare.refused, KeyShareReply.refused).
+    /// (4: sessions, leases and leaving, the layout checked at join. 3: evaluation tasks, client-side DP noise plans,
     /// client privacy reports, task failures, federated DPO.)
     /// </summary>
-    public const uint Version = 4;
+    public const uint Version = 5;
 
     /// <summary>Metadata header with the member's bearer token.</summary>
     public const string AuthorizationHeader = "authorization";

@@ -171,7 +171,17 @@ public sealed class FederationService(
         if (request.KeyCheck.IsEmpty) throw Refuse(id, StatusCode.InvalidArgument, "key shares must come with the key's check value");
         if (!encryption.RequireStore().TryRecordKeyCheck(request.KeyCheck.ToByteArray()))
             throw Refuse(id, StatusCode.FailedPrecondition, "the key holder's encryption key differs from the one it announced earlier in this run; restore its state_directory");
-        var kept = encryption.Relay.Post(request.Shares.Select(s => (s.ClientId, s.PublicKey.ToByteArray(), s.Sealed.ToByteArray())));
+        foreach (var refused in request.Shares.Where(s => s.Refused))
+        {
+            // Only a registered member's current key can be refused, so the id names a member.
+            if (!encryption.Relay.Refuse(refused.ClientId, refused.PublicKey.ToByteArray())) continue;
+            string name = registry.Names[refused.ClientId];
+            string fingerprint = KeyFingerprint.Of(refused.PublicKey.Span);
+            database.Event("key-refused", name, $"{registry.Names[id]} refused to seal the key to key-exchange fingerprint {fingerprint}: not pinned for {name}");
+            logger.LogWarning("key holder {Holder} refused to seal the encryption key for {Name}: key-exchange fingerprint {Fingerprint} is not pinned for it",
+                registry.Names[id], name, fingerprint);
+        }
+        var kept = encryption.Relay.Post(request.Shares.Where(s => !s.Refused).Select(s => (s.ClientId, s.PublicKey.ToByteArray(), s.Sealed.ToByteArray())));
         foreach (int member in kept) database.Event("key-shared", registry.Names[member], $"{registry.Names[id]} posted a sealed key share");
         if (kept.Count > 0) logger.LogInformation("key holder {Name} posted {Kept} sealed key share(s)", registry.Names[id], kept.Count);
         return Task.FromResult(new KeySharesReply { Accepted = kept.Count });
@@ -183,12 +193,13 @@ public sealed class FederationService(
         if (!encryption.Enabled) throw Refuse(id, StatusCode.FailedPrecondition, "the run is not encrypted; there is no key to share");
         using var open = presence.Open(id, SessionOf(context));
         database.ClientSeen(id);
-        var (share, finished) = await encryption.Relay.WaitForShareAsync(id, KeyPollWait, context.CancellationToken);
+        var (share, refused, finished) = await encryption.Relay.WaitForShareAsync(id, KeyPollWait, context.CancellationToken);
         return new KeyShareReply
         {
             Sealed = share is null ? Google.Protobuf.ByteString.Empty : Google.Protobuf.ByteString.CopyFrom(share),
             KeyCheck = Google.Protobuf.ByteString.CopyFrom(encryption.RequireStore().KeyCheck),
             RunFinished = finished,
+            Refused = refused,
         };
     }
 

@@ -3,8 +3,9 @@ namespace FedLlm.Transport.Server;
 /// <summary>
 /// Passes the shared HE key from the key holder to the other members without being able to read it: members register
 /// their key-exchange public key at join; the key holder collects the waiting ones, seals the key to each and posts the
-/// sealed shares; each member collects its own. Only public keys and sealed shares ever pass through here (memory only:
-/// after a server restart, members that already hold the key do not ask again).
+/// sealed shares (or refuses a key it has not pinned for that member); each member collects its own share or the
+/// refusal. Only public keys and sealed shares ever pass through here (memory only: after a server restart, members that
+/// already hold the key do not ask again).
 /// </summary>
 public sealed class KeyRelay
 {
@@ -32,7 +33,7 @@ public sealed class KeyRelay
     public Task<(IReadOnlyList<Request> Requests, bool Finished)> WaitForRequestsAsync(int keyHolder, TimeSpan wait, CancellationToken cancellation) =>
         WaitAsync<(IReadOnlyList<Request>, bool)>(() =>
         {
-            var pending = _members.Where(m => m.Key != keyHolder && m.Value.Share is null)
+            var pending = _members.Where(m => m.Key != keyHolder && m.Value.Share is null && !m.Value.Refused)
                 .Select(m => new Request(m.Key, m.Value.Name, m.Value.PublicKey)).ToList();
             return (pending.Count > 0 || _finished, (pending, _finished));
         }, ([], false), wait, cancellation);
@@ -47,7 +48,7 @@ public sealed class KeyRelay
             foreach (var (clientId, publicKey, sealedShare) in shares)
             {
                 if (!_members.TryGetValue(clientId, out var member) || !member.PublicKey.AsSpan().SequenceEqual(publicKey) || sealedShare.Length == 0) continue;
-                _members[clientId] = member with { Share = sealedShare };
+                _members[clientId] = member with { Share = sealedShare, Refused = false };
                 kept.Add(clientId);
             }
             if (kept.Count > 0) Signal();
@@ -55,13 +56,33 @@ public sealed class KeyRelay
         return kept;
     }
 
-    /// <summary>The member's sealed share, waiting up to <paramref name="wait"/>; null if the key holder has not posted it (yet, or before the run finished).</summary>
-    public Task<(byte[]? Share, bool Finished)> WaitForShareAsync(int clientId, TimeSpan wait, CancellationToken cancellation) =>
-        WaitAsync<(byte[]?, bool)>(() =>
+    /// <summary>
+    /// The key holder refused the member's current key (not pinned for it): it is not asked for again until the member
+    /// registers another key. False when the key is no longer the member's.
+    /// </summary>
+    public bool Refuse(int clientId, byte[] publicKey)
+    {
+        ArgumentNullException.ThrowIfNull(publicKey);
+        lock (_gate)
         {
-            byte[]? share = _members.TryGetValue(clientId, out var member) ? member.Share : null;
-            return (share is not null || _finished, (share, _finished));
-        }, (null, false), wait, cancellation);
+            if (!_members.TryGetValue(clientId, out var member) || !member.PublicKey.AsSpan().SequenceEqual(publicKey)) return false;
+            _members[clientId] = member with { Share = null, Refused = true };
+            Signal();
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The member's sealed share, or the key holder's refusal of its key, waiting up to <paramref name="wait"/>; neither
+    /// if the key holder has not answered (yet, or before the run finished).
+    /// </summary>
+    public Task<(byte[]? Share, bool Refused, bool Finished)> WaitForShareAsync(int clientId, TimeSpan wait, CancellationToken cancellation) =>
+        WaitAsync<(byte[]?, bool, bool)>(() =>
+        {
+            var member = _members.GetValueOrDefault(clientId);
+            bool refused = member?.Refused ?? false;
+            return (member?.Share is not null || refused || _finished, (member?.Share, refused, _finished));
+        }, (null, false, false), wait, cancellation);
 
     /// <summary>The run is over: waiting calls return at once.</summary>
     public void Finish()
@@ -108,5 +129,5 @@ public sealed class KeyRelay
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed record Member(string Name, byte[] PublicKey, byte[]? Share = null);
+    private sealed record Member(string Name, byte[] PublicKey, byte[]? Share = null, bool Refused = false);
 }

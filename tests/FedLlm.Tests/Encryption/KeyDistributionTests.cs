@@ -82,7 +82,7 @@ public class KeyDistributionTests
         // A share sealed to a key the member no longer uses is dropped.
         Assert.Equal([1], relay.Post([(1, new byte[] { 1, 1 }, new byte[] { 7 }), (2, new byte[] { 3, 3 }, new byte[] { 8 })]));
         Assert.Equal(new byte[] { 7 }, (await relay.WaitForShareAsync(1, TimeSpan.FromSeconds(5), CancellationToken.None)).Share);
-        Assert.Equal((null, false), await relay.WaitForShareAsync(2, TimeSpan.FromMilliseconds(50), CancellationToken.None));
+        Assert.Equal((null, false, false), await relay.WaitForShareAsync(2, TimeSpan.FromMilliseconds(50), CancellationToken.None));
 
         // A member that comes back with a new key is asked for again; a waiting member wakes when its share arrives.
         relay.Register(1, "beta", [1, 2]);
@@ -92,10 +92,18 @@ public class KeyDistributionTests
         relay.Post([(1, new byte[] { 1, 2 }, new byte[] { 5 })]);
         Assert.Equal(new byte[] { 5 }, (await waiting).Share);
 
+        // A key the holder refuses (not pinned) is not asked for again, and its member learns of the refusal at once;
+        // a refusal of a key the member no longer uses changes nothing.
+        Assert.False(relay.Refuse(2, [3, 3]));
+        Assert.True(relay.Refuse(2, [2, 2]));
+        Assert.Equal((null, true, false), await relay.WaitForShareAsync(2, TimeSpan.FromSeconds(30), CancellationToken.None));
+        Assert.Empty((await relay.WaitForRequestsAsync(0, TimeSpan.FromMilliseconds(50), CancellationToken.None)).Requests);
+
         // Once the run is over, nobody waits: a member still without a share learns it will get none.
         relay.Finish();
         Assert.True((await relay.WaitForRequestsAsync(0, TimeSpan.FromSeconds(30), CancellationToken.None)).Finished);
-        Assert.Equal((null, true), await relay.WaitForShareAsync(2, TimeSpan.FromSeconds(30), CancellationToken.None));
+        relay.Register(2, "gamma", [2, 3]);
+        Assert.Equal((null, false, true), await relay.WaitForShareAsync(2, TimeSpan.FromSeconds(30), CancellationToken.None));
     }
 
     [Fact]
@@ -159,23 +167,22 @@ public class KeyDistributionTests
     public void AMemberRefusesAShareFromAnUnpinnedHolderOrWithAnotherKey()
     {
         using var temp = new TempDirectory();
-        var layout = new FedLlm.Models.Lora.ParameterLayout([("a", [2L, 4L])]);
-        var config = new FedLlm.Federation.Configuration.RunConfig { Seed = 1, Encryption = new FedLlm.Federation.Configuration.EncryptionSection { Enabled = true, MaxClients = 4 } };
-        var setup = config.Encryption.CreateSetup(layout, config);
-        Func<int, FedLlm.Federation.Strategies.ServerStrategy> strategy = size => FedLlm.Federation.Strategies.StrategyRegistry.Create(config.StrategyOptions(size));
+        var (setup, strategy) = Setup();
         using var holder = KeyExchangeIdentity.Create();
         using var key = HeSecretKey.Generate(setup.Parameters);
-        var join = new FedLlm.Transport.Protocol.JoinReply
-        {
-            ClientId = 1, RunName = "run", FederationSize = 2,
-            Encryption = new FedLlm.Transport.Protocol.EncryptionInfo { Digest = setup.Digest, KeyHolderId = 0, RunId = "r1" },
-        };
-        using var pinned = new MemberEncryption(setup, strategy, Path.Combine(temp.Path, "pinned"), keyHolderFingerprint: "0000000000000000");
+        var join = JoinAs(setup, clientId: 1);
+        using var pinned = new MemberEncryption(setup, strategy, Path.Combine(temp.Path, "pinned"), new KeyPins(new string('0', 64), null, false));
         pinned.Joined(join);
         byte[] share = SealedKeyShare.Seal(holder, pinned.Identity.PublicKey, "run", 1, key.Export());
         Assert.Contains("pinned", Assert.Throws<InvalidDataException>(() => pinned.AcceptShare(share, KeyCheckValue.Of(key))).Message);
 
-        using var member = new MemberEncryption(setup, strategy, Path.Combine(temp.Path, "member"), keyHolderFingerprint: holder.Fingerprint);
+        // The pin is compared in full: the holder's fingerprint cut short does not match it.
+        using var prefix = new MemberEncryption(setup, strategy, Path.Combine(temp.Path, "prefix"), new KeyPins(holder.Fingerprint[..16], null, false));
+        prefix.Joined(join);
+        share = SealedKeyShare.Seal(holder, prefix.Identity.PublicKey, "run", 1, key.Export());
+        Assert.Contains("pinned", Assert.Throws<InvalidDataException>(() => prefix.AcceptShare(share, KeyCheckValue.Of(key))).Message);
+
+        using var member = new MemberEncryption(setup, strategy, Path.Combine(temp.Path, "member"), new KeyPins(holder.Fingerprint.ToUpperInvariant(), null, false));
         member.Joined(join);
         share = SealedKeyShare.Seal(holder, member.Identity.PublicKey, "run", 1, key.Export());
         using var otherKey = HeSecretKey.Generate(setup.Parameters);
@@ -184,4 +191,50 @@ public class KeyDistributionTests
         Assert.Equal(holder.Fingerprint, member.AcceptShare(share, KeyCheckValue.Of(key)));
         Assert.Equal(KeyCheckValue.Of(key), member.KeyCheck);
     }
+
+    [Fact]
+    public void AKeyHolderSealsOnlyToMemberKeysPinnedForThemAndWithoutPinsRefusesToHoldTheKey()
+    {
+        using var temp = new TempDirectory();
+        var (setup, strategy) = Setup();
+        using var beta = KeyExchangeIdentity.Create();
+        using var intruder = KeyExchangeIdentity.Create();
+        string pinFile = Path.Combine(temp.Path, "pins.txt");
+        File.WriteAllText(pinFile, $"# members' keys, read out by phone\nbeta {beta.Fingerprint.ToUpperInvariant()}\n2 {beta.Fingerprint}  # gamma's line, wrongly beta's key\n");
+        var holderJoin = JoinAs(setup, clientId: 0);
+
+        // Secure by default: a key holder with neither pins nor the explicit opt-in makes no key and says why.
+        using (var unpinned = new MemberEncryption(setup, strategy, Path.Combine(temp.Path, "unpinned")))
+        {
+            Assert.Contains("client.member_fingerprints_file", Assert.Throws<InvalidOperationException>(() => unpinned.Joined(holderJoin)).Message);
+            Assert.False(File.Exists(Path.Combine(temp.Path, "unpinned", MemberEncryption.SecretKeyFileName)));
+        }
+
+        using var holder = new MemberEncryption(setup, strategy, Path.Combine(temp.Path, "holder"), new KeyPins(null, MemberFingerprints.Read(pinFile), false));
+        holder.Joined(holderJoin);
+        Assert.True(holder.MaySealFor(1, "beta", beta.PublicKey));
+        Assert.False(holder.MaySealFor(1, "beta", intruder.PublicKey));
+        Assert.False(holder.MaySealFor(3, "delta", beta.PublicKey)); // pinned for another member only
+        Assert.True(holder.MaySealFor(2, "gamma", beta.PublicKey)); // pinned by id
+        Assert.Throws<InvalidOperationException>(() => holder.SealFor(1, "beta", intruder.PublicKey));
+        var (secret, _) = SealedKeyShare.Open(beta, holder.SealFor(1, "beta", beta.PublicKey), "run", 1);
+        Assert.NotEmpty(secret);
+
+        using var trusting = new MemberEncryption(setup, strategy, Path.Combine(temp.Path, "trusting"), new KeyPins(null, null, TrustServerRelayedKeys: true));
+        trusting.Joined(holderJoin);
+        Assert.True(trusting.MaySealFor(1, "beta", intruder.PublicKey));
+    }
+
+    private static (EncryptionSetup Setup, Func<int, FedLlm.Federation.Strategies.ServerStrategy> Strategy) Setup()
+    {
+        var layout = new FedLlm.Models.Lora.ParameterLayout([("a", [2L, 4L])]);
+        var config = new FedLlm.Federation.Configuration.RunConfig { Seed = 1, Encryption = new FedLlm.Federation.Configuration.EncryptionSection { Enabled = true, MaxClients = 4 } };
+        return (config.Encryption.CreateSetup(layout, config), size => FedLlm.Federation.Strategies.StrategyRegistry.Create(config.StrategyOptions(size)));
+    }
+
+    private static FedLlm.Transport.Protocol.JoinReply JoinAs(EncryptionSetup setup, int clientId) => new()
+    {
+        ClientId = clientId, RunName = "run", FederationSize = 3,
+        Encryption = new FedLlm.Transport.Protocol.EncryptionInfo { Digest = setup.Digest, KeyHolderId = 0, KeyHolderName = "alpha", RunId = "r1" },
+    };
 }

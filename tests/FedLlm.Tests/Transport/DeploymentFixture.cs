@@ -13,6 +13,13 @@ public sealed class DeploymentFixture : IDisposable
 {
     private readonly TempDirectory _temp = new();
 
+    /// <summary>Run keys for encrypted aggregation (the default scheme, room for 4 members).</summary>
+    public const string Encryption = """
+        encryption:
+          enabled: true
+          max_clients: 4
+        """;
+
     /// <param name="preferences">Write preference records (prompt, chosen, rejected) for <c>method: dpo</c> instead of instruction records.</param>
     /// <param name="environment">Extra environment variables for every fedllm process of this federation.</param>
     /// <param name="leaseSeconds">
@@ -142,17 +149,44 @@ public sealed class DeploymentFixture : IDisposable
         BackgroundCli.Start($"client {name}", Root, Environment, ["client", "--config", "run.yaml", "--server", server,
             "--data.path", $"data-{name}.jsonl", "--client.token_file", $"certs/client-{name}.token", "--client.state_directory", $"state-{name}", .. extra]);
 
+    /// <summary><c>fedllm client --print-fingerprint</c> as member <paramref name="name"/> (its state folder): no server needed.</summary>
+    public CliProcess.Result PrintFingerprint(string name, params string[] extra) =>
+        CliProcess.RunIn(Root, Environment, ["client", "--config", "run.yaml", "--server", Url, "--client.state_directory", $"state-{name}", "--print-fingerprint", .. extra]);
+
+    /// <summary>The pin file an encrypted federation's key holder reads, relative to <see cref="Root"/>.</summary>
+    public const string PinFile = "member-fingerprints.txt";
+
+    /// <summary>
+    /// What operators do before an encrypted run: every member prints its key-exchange fingerprint and the lines go to
+    /// the key holder's pin file; <paramref name="pinned"/> replaces a member's printed fingerprint (a wrong pin).
+    /// Returns each member's printed fingerprint and the flags that hand the file to a client.
+    /// </summary>
+    public (Dictionary<string, string> Printed, string[] Flags) PinMemberKeys(IReadOnlyDictionary<string, string>? pinned = null)
+    {
+        var printed = new Dictionary<string, string>();
+        var lines = new StringBuilder("# key-exchange fingerprints, collected out of band\n");
+        foreach (string name in Clients)
+        {
+            var result = PrintFingerprint(name);
+            if (result.ExitCode != 0) throw new InvalidOperationException($"--print-fingerprint failed for {name}: {result.Stderr}");
+            printed[name] = result.Stdout.Trim();
+            lines.Append(name).Append(' ').Append(pinned?.GetValueOrDefault(name) ?? printed[name]).Append('\n');
+        }
+        File.WriteAllText(Path.Combine(Root, PinFile), lines.ToString());
+        return (printed, ["--client.member_fingerprints_file", PinFile]);
+    }
+
     /// <summary>
     /// Starts the server and every client, with <paramref name="frozen"/> stopped (SIGSTOP) before it can join, while round 1
     /// starts once the others have joined: that member misses round 1's deadline deterministically, however fast the
     /// others train. Restart it with <see cref="Restart"/>.
     /// </summary>
-    public (BackgroundCli Server, Dictionary<string, BackgroundCli> Clients) StartWithFrozenMember(string frozen)
+    public (BackgroundCli Server, Dictionary<string, BackgroundCli> Clients) StartWithFrozenMember(string frozen, params string[] clientFlags)
     {
         var server = StartServer("--server.wait_for_clients", (Clients.Count - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var clients = new Dictionary<string, BackgroundCli> { [frozen] = StartClient(frozen) };
+        var clients = new Dictionary<string, BackgroundCli> { [frozen] = StartClient(frozen, clientFlags) };
         ProcessMemory.Suspend(clients[frozen].ProcessId);
-        foreach (string name in Clients.Where(c => c != frozen)) clients[name] = StartClient(name);
+        foreach (string name in Clients.Where(c => c != frozen)) clients[name] = StartClient(name, clientFlags);
         return (server, clients);
     }
 

@@ -9,19 +9,14 @@ public class EncryptedDeploymentTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
 
-    private const string Encryption = """
-        encryption:
-          enabled: true
-          max_clients: 4
-        """;
-
     [Fact]
     public void EncryptedRunMatchesTheEncryptedSimulationWhileTheServerProcessHoldsNoKey()
     {
-        using var federation = new DeploymentFixture(["alpha", "beta", "gamma"], rounds: 3, algorithm: "fedavg", extraRunYaml: Encryption);
+        using var federation = new DeploymentFixture(["alpha", "beta", "gamma"], rounds: 3, algorithm: "fedavg", extraRunYaml: DeploymentFixture.Encryption);
+        var (_, pins) = federation.PinMemberKeys();
         using var server = federation.StartServer();
         server.WaitFor("listening on", Patience);
-        var clients = federation.Clients.ToDictionary(c => c, c => federation.StartClient(c));
+        var clients = federation.Clients.ToDictionary(c => c, c => federation.StartClient(c, pins));
         try
         {
             // After round 1 the server has relayed the sealed key shares and summed one round of ciphertexts.
@@ -87,9 +82,9 @@ public class EncryptedDeploymentTests
     [Fact]
     public void ALateMemberAndARestartedServerCatchUpFromTheStoredEncryptedAggregates()
     {
-        using var federation = new DeploymentFixture(["alpha", "beta", "gamma"], rounds: 5, algorithm: "fedavg", deadlineSeconds: 12, extraRunYaml: Encryption);
+        using var federation = new DeploymentFixture(["alpha", "beta", "gamma"], rounds: 5, algorithm: "fedavg", deadlineSeconds: 12, extraRunYaml: DeploymentFixture.Encryption);
         // gamma is frozen before it can join, misses round 1, then joins late and must rebuild the global from round 0.
-        var (server, clients) = federation.StartWithFrozenMember("gamma");
+        var (server, clients) = federation.StartWithFrozenMember("gamma", federation.PinMemberKeys().Flags);
         var outputs = new Dictionary<string, string>();
         try
         {
@@ -126,12 +121,13 @@ public class EncryptedDeploymentTests
     [Fact]
     public void DamagedCiphertextIsRefusedWithItsReasonAndTheRoundGoesOn()
     {
-        using var federation = new DeploymentFixture(["alpha", "beta", "gamma"], rounds: 2, algorithm: "fedavg", extraRunYaml: Encryption);
+        using var federation = new DeploymentFixture(["alpha", "beta", "gamma"], rounds: 2, algorithm: "fedavg", extraRunYaml: DeploymentFixture.Encryption);
+        var (_, pins) = federation.PinMemberKeys();
         using var server = federation.StartServer();
         server.WaitFor("listening on", Patience);
         var clients = new[]
         {
-            federation.StartClient("alpha"),
+            federation.StartClient("alpha", pins),
             federation.StartClient("beta", "--client.corrupt_updates", "wrong_shape"),
             federation.StartClient("gamma", "--client.corrupt_updates", "nan"),
         };
@@ -157,7 +153,7 @@ public class EncryptedDeploymentTests
     [Fact]
     public void AClientWithOtherEncryptionSettingsIsTurnedAwayAtJoin()
     {
-        using var federation = new DeploymentFixture(["alpha", "beta"], rounds: 1, algorithm: "fedavg", extraRunYaml: Encryption);
+        using var federation = new DeploymentFixture(["alpha", "beta"], rounds: 1, algorithm: "fedavg", extraRunYaml: DeploymentFixture.Encryption);
         using var server = federation.StartServer();
         server.WaitFor("listening on", Patience);
         using var plaintext = federation.StartClient("beta", "--encryption.enabled", "false");

@@ -30,9 +30,11 @@ public class FederationDeploymentTests
             _ => (run, "", false, (Dictionary<string, string>?)null),
         };
         using var federation = new DeploymentFixture(["alpha", "beta", "gamma"], rounds: 2, algorithm, extraRunYaml: yaml, preferences: preferences, environment: environment);
+        // Encrypted: the key holder seals the key only to members' keys pinned out of band.
+        string[] pins = run.StartsWith("encrypted", StringComparison.Ordinal) ? federation.PinMemberKeys().Flags : [];
         using var server = federation.StartServer();
         server.WaitFor("listening on", Patience);
-        var clients = federation.Clients.Select(c => federation.StartClient(c)).ToList();
+        var clients = federation.Clients.Select(c => federation.StartClient(c, pins)).ToList();
         try
         {
             Assert.True(server.WaitForExit(Patience) == 0, server.Output);
