@@ -37,7 +37,7 @@ public static class TransportBenchmark
             var corpus = DemoTasks.Generate(500, 1).SelectMany(e => e.Conversation.Turns.Select(t => t.Content));
             RandomModel.Create(modelDir, ModelPreset.Get(RuntimeBenchmark.PresetName), DemoTokenizer.Create(modelDir, corpus), 1);
             using var model = PretrainedModel.Load(modelDir);
-            var adapters = RunSetup.AttachAdapters(model, BenchConfig(root, 1));
+            var adapters = RunSetup.AttachAdapters(model, BenchConfig(Path.Combine(root, "setup"), 1));
             var sizes = new JsonArray();
             foreach (int clients in counts)
             {
@@ -67,9 +67,11 @@ public static class TransportBenchmark
         }
     }
 
+    // The server validates its run config as a deployment would, model folder included (members train nothing here).
     private static RunConfig BenchConfig(string dir, int clientCount, bool encrypted = false) => new()
     {
         Name = "bench", OutputDirectory = dir, Rounds = Rounds, Seed = 1,
+        Model = new ModelSection { Path = Path.Combine(Path.GetDirectoryName(dir.TrimEnd('/'))!, "model") },
         Lora = new LoraSection { Rank = 16, Dropout = 0 },
         Strategy = new StrategySection { Algorithm = "fedavg", ClientsPerRound = clientCount },
         Split = new SplitSection { Clients = clientCount },
