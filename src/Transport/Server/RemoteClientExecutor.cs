@@ -85,12 +85,15 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
         {
             SlotOf(clientId); // range check
             _joined.Add(clientId);
-            _joinedChanged.TrySetResult();
-            _joinedChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            JoinedChanged();
         }
     }
 
-    /// <summary>Waits until at least <paramref name="count"/> distinct clients have joined.</summary>
+    /// <summary>
+    /// Waits until at least <paramref name="count"/> distinct clients have joined or are gone (a member that has not
+    /// joined within a lease is not waited for: the rounds go on without it, as the server's log says, and it is
+    /// welcome whenever it joins).
+    /// </summary>
     public async Task WaitForJoinedAsync(int count, CancellationToken cancellation)
     {
         while (true)
@@ -98,11 +101,18 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
             Task changed;
             lock (_gate)
             {
-                if (_joined.Count >= count) return;
+                int settled = Enumerable.Range(0, _slots.Length).Count(id => _joined.Contains(id) || goneReason?.Invoke(id) is not null);
+                if (settled >= count) return;
                 changed = _joinedChanged.Task;
             }
             await changed.WaitAsync(cancellation);
         }
+    }
+
+    private void JoinedChanged()
+    {
+        _joinedChanged.TrySetResult();
+        _joinedChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>
@@ -164,6 +174,7 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
             waiting = slot.Answer;
             slot.Work = null;
             slot.Answer = null;
+            JoinedChanged(); // a member given up on before it joined is no longer waited for
         }
         waiting?.TrySetResult(new MemberAnswer.Failed(reason));
     }

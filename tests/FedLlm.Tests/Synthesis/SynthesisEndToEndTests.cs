@@ -105,13 +105,13 @@ public class SynthesisEndToEndTests(TutoredStories generator)
     private GeneratorSection Generator(TempDirectory temp) =>
         new() { ModelPath = generator.Model, AdapterPath = generator.Tutor, CacheDir = temp.File("cache") };
 
-    private static async Task<(RunResult Result, List<string> Messages)> SimulateAsync(RunConfig config)
+    private static async Task<(RunResult Result, List<string> Messages)> SimulateAsync(RunConfig config, StartMode mode = StartMode.New)
     {
         config.ThrowIfInvalid(RunPurpose.Simulate);
         var data = RunData.Prepare(config, RunRecords.Load(config));
         using var model = FedLlm.Models.PretrainedModel.Load(config.Model.Path!);
         var messages = new Messages();
-        return (await Simulation.RunAsync(config, model, data, messages), messages.Lines);
+        return (await Simulation.RunAsync(config, model, data, messages, mode), messages.Lines);
     }
 
     private sealed class Messages : IRunObserver
@@ -121,7 +121,7 @@ public class SynthesisEndToEndTests(TutoredStories generator)
     }
 
     [SharedDataFact]
-    public async Task InARunEveryClientWritesItsTrainingDataWithU2sBeforeRoundOneAndAResumeReusesIt()
+    public async Task InARunEveryClientWritesItsTrainingDataWithU2sBeforeRoundOneAndARerunReusesIt()
     {
         using var temp = new TempDirectory();
         string corpus = temp.File("corpus.txt");
@@ -149,7 +149,8 @@ public class SynthesisEndToEndTests(TutoredStories generator)
         Assert.Equal(generated, members.Sum(m => m!["train_records"]!.GetValue<int>()));
         Assert.Equal(2, messages.Count(m => m.StartsWith("u2s: client", StringComparison.Ordinal)));
 
-        var (_, again) = await SimulateAsync(config);
+        // A re-run over the same folder (--overwrite) starts training afresh but keeps what the clients wrote.
+        var (_, again) = await SimulateAsync(config, StartMode.Replace);
         Assert.Equal(2, again.Count(m => m.Contains("reuses its", StringComparison.Ordinal)));
     }
 

@@ -198,6 +198,19 @@ public sealed class DeploymentFixture : IDisposable
         clients[name] = StartClient(name);
     }
 
+    /// <summary>The server's exit code; when it does not exit in time, the failure carries every member's output too (the server's alone rarely says why).</summary>
+    public static int ServerExitCode(BackgroundCli server, IReadOnlyDictionary<string, BackgroundCli> members, TimeSpan patience)
+    {
+        try
+        {
+            return server.WaitForExit(patience);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException(e.Message + string.Concat(members.Select(m => $"\n--- {m.Key}:\n{m.Value.Output}")), e);
+        }
+    }
+
     public void Dispose() => _temp.Dispose();
 
     /// <summary>

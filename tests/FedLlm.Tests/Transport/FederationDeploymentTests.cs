@@ -137,7 +137,8 @@ public class FederationDeploymentTests
             server.Kill();
             server.Dispose();
             server = federation.StartServer();
-            Assert.Equal(0, server.WaitForExit(Patience));
+            int exit = DeploymentFixture.ServerExitCode(server, clients, Patience);
+            Assert.True(exit == 0, server.Output);
             foreach (var (name, client) in clients)
                 Assert.True(client.WaitForExit(Patience) == 0, $"{name}: {client.Output}");
         }

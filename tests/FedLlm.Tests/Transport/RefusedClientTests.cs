@@ -22,12 +22,14 @@ public class RefusedClientTests
         using var intruder = federation.StartClient("honest", "--client.token_file", "intruder.token", "--client.state_directory", "state-intruder");
 
         using var former = federation.StartClient("former");
-        Assert.Equal(1, intruder.WaitForExit(Patience));
-        Assert.Equal(1, former.WaitForExit(Patience));
+        Assert.True(intruder.WaitForExit(Patience) == 1, intruder.Output);
+        Assert.True(former.WaitForExit(Patience) == 1, former.Output);
         Assert.Contains("error: the server refused this client: client 'former' has been revoked", former.Output);
         Assert.Contains("error: the server refused this client: unknown client token", intruder.Output);
-        Assert.Equal(0, server.WaitForExit(Patience));
-        foreach (var client in new[] { honest, nan, shape }) Assert.Equal(0, client.WaitForExit(Patience));
+        var members = new Dictionary<string, BackgroundCli> { ["honest"] = honest, ["nan"] = nan, ["shape"] = shape };
+        int exit = DeploymentFixture.ServerExitCode(server, members, Patience);
+        Assert.True(exit == 0, server.Output + string.Concat(members.Select(m => $"\n--- {m.Key}:\n{m.Value.Output}")));
+        foreach (var client in new[] { honest, nan, shape }) Assert.True(client.WaitForExit(Patience) == 0, client.Output);
 
         Assert.Contains("round 1: update accepted", honest.Output);
         Assert.Contains("round 2: update accepted", honest.Output);
