@@ -86,23 +86,37 @@ public static class ConfigLoader
                 ConfigKeys.CheckPath(runType, key, "--set " + assignment);
             }
         }
-        DropEmptyValues(tree);
+        DropEmptyValues(tree, path ?? "config", "", new HashSet<object>(ReferenceEqualityComparer.Instance));
         return tree;
     }
 
     /// <summary>
     /// A key with no value (<c>lora:</c>, <c>seed: ~</c>) means its default, as if absent: deserialised, it would set a
-    /// section to null and every later use of it would fail (found by fuzzing). Keys were checked before this.
+    /// section to null and every later use of it would fail. An empty list item has no default, so it is an error
+    /// (a client list's positions are client ids). Found by fuzzing; keys were checked before this.
     /// </summary>
-    private static void DropEmptyValues(Dictionary<object, object?> tree)
+    /// <param name="seen">Mappings already visited: anchors can share a mapping, or nest one inside itself.</param>
+    private static void DropEmptyValues(Dictionary<object, object?> tree, string source, string prefix, HashSet<object> seen)
     {
+        if (!seen.Add(tree)) return;
         foreach (var (key, value) in tree.ToList())
         {
-            if (value is null) tree.Remove(key);
-            else if (value is Dictionary<object, object?> child) DropEmptyValues(child);
-            else if (value is List<object?> list)
+            string path = prefix + key;
+            switch (value)
             {
-                foreach (var item in list.OfType<Dictionary<object, object?>>()) DropEmptyValues(item);
+                case null:
+                    tree.Remove(key);
+                    break;
+                case Dictionary<object, object?> child:
+                    DropEmptyValues(child, source, path + ".", seen);
+                    break;
+                case List<object?> list:
+                    for (int i = 0; i < list.Count; i++)
+                    {
+                        if (list[i] is null) throw new InvalidDataException($"{source}: '{path}[{i}]' is empty");
+                        if (list[i] is Dictionary<object, object?> item) DropEmptyValues(item, source, $"{path}[{i}].", seen);
+                    }
+                    break;
             }
         }
     }

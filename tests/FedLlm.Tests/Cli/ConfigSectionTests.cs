@@ -35,6 +35,21 @@ public sealed class ConfigSectionTests : IDisposable
         Assert.NotEmpty(file.Run.Validate(FedLlm.Federation.Configuration.RunPurpose.Simulate));
     }
 
+    /// <summary>An empty list item has no default (a client's position is its id): an error naming it.</summary>
+    [Fact]
+    public void AnEmptyListItemIsRefused()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => RunConfigFile.Load(Write("server:\n  clients:\n    - {name: a}\n    - ~\n"), []));
+        Assert.Contains("'server.clients[1]' is empty", error.Message);
+    }
+
+    /// <summary>Found by fuzzing the fix above: an anchor can nest a mapping inside itself; reading it must end.</summary>
+    [Fact]
+    public void ASelfReferencingAnchorEnds()
+    {
+        Assert.Throws<InvalidDataException>(() => RunConfigFile.Load(Write("name: &x\n  a: *x\nrounds: 1\n"), []));
+    }
+
     /// <summary>Found by fuzzing: YamlDotNet throws InvalidOperationException on some broken streams; it is bad YAML like any other.</summary>
     [Fact]
     public void ABrokenYamlStreamIsInvalidYaml()
