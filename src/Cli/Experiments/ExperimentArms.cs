@@ -18,7 +18,8 @@ public static class ExperimentArms
         var data = RunData.Prepare(config, RunRecords.Load(config));
         using var model = PretrainedModel.Load(config.Model.Path!, WeightDtypes.Names.Parse(config.Model.Dtype, "model.dtype"));
         observer.Message($"== {config.Name}: {data.Clients.Count} client(s), {config.Rounds} round(s) ==");
-        return await Simulation.RunAsync(config, model, data, observer, StartMode.New, cancellation);
+        // An arm always trains afresh, as it did before runs had start modes: rerunning an experiment replaces its arms' runs.
+        return await Simulation.RunAsync(config, model, data, observer, StartMode.Replace, cancellation);
     }
 
     /// <summary>A one-party run on <paramref name="dataPath"/> (no held-out slice, no synthesis stage, no privacy): tutors, server fine-tuning.</summary>
