@@ -41,6 +41,9 @@ done
 # a shared machine; a 1 GiB managed heap turns a runaway allocation into a crash instead of swapping the machine.
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
 export DOTNET_GCHeapHardLimit=0x40000000 DOTNET_TieredPGO=0
+scratch_root=$(mktemp -d "$([[ -d /dev/shm ]] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/fedllm-fuzz-$target.XXXXXX")
+trap 'rm -rf "$scratch_root"' EXIT
+export FEDLLM_FUZZ_SCRATCH=$scratch_root
 findings=$here/findings/$target
 mkdir -p "$findings"
 # Text formats get a dictionary of their keywords and edge numbers (afl's own mutations are binary-minded).

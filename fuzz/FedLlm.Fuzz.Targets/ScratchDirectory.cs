@@ -2,13 +2,15 @@ namespace FedLlm.Fuzz.Targets;
 
 /// <summary>
 /// A private folder for the files the parsers read (most entry points take a path, as the product uses them). It lives
-/// in /dev/shm when there is one, so a fuzzer's many writes per second stay in memory.
+/// under FEDLLM_FUZZ_SCRATCH when set (fuzz/run.sh sets it and removes it afterwards: afl kills its targets, so they
+/// cannot clean up), else in /dev/shm when there is one, so a fuzzer's many writes per second stay in memory.
 /// </summary>
 public sealed class ScratchDirectory : IDisposable
 {
     public ScratchDirectory()
     {
-        string root = Directory.Exists("/dev/shm") ? "/dev/shm" : System.IO.Path.GetTempPath();
+        string root = Environment.GetEnvironmentVariable("FEDLLM_FUZZ_SCRATCH") is { Length: > 0 } given ? given
+            : Directory.Exists("/dev/shm") ? "/dev/shm" : System.IO.Path.GetTempPath();
         Path = Directory.CreateDirectory(System.IO.Path.Combine(root, $"fedllm-fuzz-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
     }
 
