@@ -31,21 +31,31 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer, ITokenTextSource
     /// <summary>BPE result of one pre-token: ids and, per id, the end offset of its bytes within the pre-token's UTF-8.</summary>
     private sealed record PreTokenEncoding(int[] Ids, int[] ByteEnds);
 
+    /// <summary>Ids may run past the entry count (holes), up to twice it plus <see cref="IdSlack"/>; real files are dense.</summary>
+    private const long MaxIdsPerEntry = 2;
+
+    private const long IdSlack = 1024;
+
     public ByteLevelBpeTokenizer(ByteLevelBpeDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition);
         _definition = definition;
         string source = definition.Source;
 
+        // The id tables below are sized by the largest id. Files may leave holes, but a short file must not make us
+        // allocate gigabytes by naming id 2e9 (nor overflow the size with int.MaxValue).
+        long idLimit = MaxIdsPerEntry * (long)(definition.Vocab.Count + definition.AddedTokens.Count) + IdSlack;
         int size = 0;
         foreach (var (token, id) in definition.Vocab)
         {
             if (id < 0) throw new InvalidDataException($"{source}: vocab entry '{token}' has negative id {id}.");
+            if (id >= idLimit) throw new InvalidDataException($"{source}: vocab entry '{token}' has id {id}, far beyond the file's entries (ids must stay below {idLimit}).");
             size = Math.Max(size, id + 1);
         }
         foreach (var added in definition.AddedTokens)
         {
             if (added.Id < 0) throw new InvalidDataException($"{source}: added token '{added.Content}' has negative id {added.Id}.");
+            if (added.Id >= idLimit) throw new InvalidDataException($"{source}: added token '{added.Content}' has id {added.Id}, far beyond the file's entries (ids must stay below {idLimit}).");
             size = Math.Max(size, added.Id + 1);
         }
         _idToToken = new string[size];

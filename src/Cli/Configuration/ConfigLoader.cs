@@ -32,8 +32,11 @@ public static class ConfigLoader
         where TRun : new() where TFirst : new() where TSecond : new()
     {
         var tree = ReadTree(path, overrides, typeof(TRun), new Dictionary<string, Type?> { [first] = typeof(TFirst), [second] = typeof(TSecond) });
+        // An absent or empty section is the defaults (DropEmptyValues removed `server:`); a value in a section's place (server: 3) is an error, not ignored.
         Dictionary<object, object?> Take(string section) =>
-            tree.Remove(section, out object? value) ? value as Dictionary<object, object?> ?? [] : [];
+            !tree.Remove(section, out object? value) || value is "" ? []
+            : value as Dictionary<object, object?>
+              ?? throw new InvalidDataException($"{path ?? "config"}: '{section}' must be a section of keys, found '{TreeSerializer.Serialize(value).Trim()}'");
         var firstTree = Take(first);
         var secondTree = Take(second);
         return (Deserialize<TRun>(tree, path), Deserialize<TFirst>(firstTree, path is null ? null : $"{path} ({first})"),
@@ -54,6 +57,11 @@ public static class ConfigLoader
             catch (YamlException e)
             {
                 throw new InvalidDataException($"{path}:{e.Start.Line}: invalid YAML ({e.InnerException?.Message ?? e.Message})", e);
+            }
+            catch (InvalidOperationException e)
+            {
+                // YamlDotNet's parser throws this on some malformed streams (found by fuzzing) instead of a YamlException.
+                throw new InvalidDataException($"{path}: invalid YAML ({e.Message})", e);
             }
         }
         var sections = sectionTypes ?? new Dictionary<string, Type?>();
@@ -78,7 +86,39 @@ public static class ConfigLoader
                 ConfigKeys.CheckPath(runType, key, "--set " + assignment);
             }
         }
+        DropEmptyValues(tree, path ?? "config", "", new HashSet<object>(ReferenceEqualityComparer.Instance));
         return tree;
+    }
+
+    /// <summary>
+    /// A key with no value (<c>lora:</c>, <c>seed: ~</c>) means its default, as if absent: deserialised, it would set a
+    /// section to null and every later use of it would fail. An empty list item has no default, so it is an error
+    /// (a client list's positions are client ids). Found by fuzzing; keys were checked before this.
+    /// </summary>
+    /// <param name="seen">Mappings already visited: anchors can share a mapping, or nest one inside itself.</param>
+    private static void DropEmptyValues(Dictionary<object, object?> tree, string source, string prefix, HashSet<object> seen)
+    {
+        if (!seen.Add(tree)) return;
+        foreach (var (key, value) in tree.ToList())
+        {
+            string path = prefix + key;
+            switch (value)
+            {
+                case null:
+                    tree.Remove(key);
+                    break;
+                case Dictionary<object, object?> child:
+                    DropEmptyValues(child, source, path + ".", seen);
+                    break;
+                case List<object?> list:
+                    for (int i = 0; i < list.Count; i++)
+                    {
+                        if (list[i] is null) throw new InvalidDataException($"{source}: '{path}[{i}]' is empty");
+                        if (list[i] is Dictionary<object, object?> item) DropEmptyValues(item, source, $"{path}[{i}].", seen);
+                    }
+                    break;
+            }
+        }
     }
 
     private static T Deserialize<T>(Dictionary<object, object?> tree, string? path) where T : new()

@@ -62,6 +62,19 @@ internal static class JsonFileReader
         if (cursor.Layout == Layout.Unknown) throw new DataFormatException($"{path}: the file holds no JSON value.");
     }
 
+    /// <summary>A top-level key (a client or item id); one that is not valid text breaks the file's layout, so it is fatal.</summary>
+    private static string? ReadKey(ref Utf8JsonReader reader, string path)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new DataFormatException($"{path}: a top-level key is not valid text ({e.Message})", e);
+        }
+    }
+
     private static int Utf8BomLength(ReadOnlySpan<byte> data) =>
         data.Length >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF ? 3 : 0;
 
@@ -88,7 +101,7 @@ internal static class JsonFileReader
             }
             if (reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.CurrentDepth == 1) cursor.Key = reader.GetString();
+                if (reader.CurrentDepth == 1) cursor.Key = ReadKey(ref reader, path);
                 continue;
             }
             if (reader.TokenType is JsonTokenType.EndArray or JsonTokenType.EndObject)
@@ -114,7 +127,9 @@ internal static class JsonFileReader
             }
             using var document = JsonDocument.ParseValue(ref reader);
             cursor.Index++;
-            records.Add(new RawRecord(path, cursor.Index, null, document.RootElement.Clone(), cursor.Layout == Layout.Object ? cursor.Key : null));
+            records.Add(UnreadableJsonText.Find(document.RootElement) is { } problem
+                ? RawRecord.Broken(path, cursor.Index, null, problem)
+                : new RawRecord(path, cursor.Index, null, document.RootElement.Clone(), cursor.Layout == Layout.Object ? cursor.Key : null));
         }
         state = reader.CurrentState;
         return (int)reader.BytesConsumed;

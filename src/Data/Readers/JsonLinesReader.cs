@@ -24,7 +24,9 @@ internal static class JsonLinesReader
         try
         {
             using var document = JsonDocument.Parse(line);
-            return new RawRecord(path, index, lineNumber, document.RootElement.Clone());
+            return UnreadableJsonText.Find(document.RootElement) is { } problem
+                ? RawRecord.Broken(path, index, lineNumber, problem)
+                : new RawRecord(path, index, lineNumber, document.RootElement.Clone());
         }
         catch (JsonException ex)
         {

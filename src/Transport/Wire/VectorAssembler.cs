@@ -68,6 +68,8 @@ public sealed record VectorAllowance(long MaxValues, IReadOnlySet<string>? Names
         if (Names is not null && !Names.Contains(info.Name))
             return Names.Count == 0 ? $"vector '{info.Name}' announced where none is expected"
                 : $"vector '{info.Name}' is not expected here (expected: {string.Join(", ", Names.Order(StringComparer.Ordinal))})";
+        // proto3 keeps an enum number it does not know; refuse it here, before anything is sized by its width.
+        if (!Enum.IsDefined(info.Format)) return $"vector '{info.Name}' has unknown wire format {(int)info.Format}";
         bool opaque = info.Format == WireFormat.Opaque;
         long limit = opaque ? MaxValues * 8 : MaxValues;
         if (info.Length < 0 || info.Length > limit)

@@ -153,5 +153,19 @@ public class ByteLevelBpeTokenizerTests
         Assert.Contains("merge 0", outOfVocab.Message);
     }
 
+    /// <summary>Found by review of the fuzz target: the id tables were sized by the largest id, so a one-entry file could overflow or demand gigabytes.</summary>
+    [Theory]
+    [InlineData(2147483647)]
+    [InlineData(2000000000)]
+    public void AnIdFarBeyondTheEntriesIsRefused(int id)
+    {
+        string json = """{"model": {"type": "BPE", "vocab": {"a": ID}}, "decoder": {"type": "ByteLevel"}}""";
+        string Vocab(int value) => json.Replace("ID", value.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var error = Assert.Throws<InvalidDataException>(() => Create(Vocab(id)));
+        Assert.Contains($"has id {id}", error.Message);
+        // Holes below the limit stay allowed: some files skip ids.
+        Assert.Equal(1001, Create(Vocab(1000)).VocabSize);
+    }
+
     public static TheoryData<string> Tricky() => new(TrickyStrings);
 }

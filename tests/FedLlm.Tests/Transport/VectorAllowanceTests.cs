@@ -38,4 +38,12 @@ public class VectorAllowanceTests
         Assert.Throws<InvalidDataException>(() => new VectorAssembler([Info("ciphertext", 8001, WireFormat.Opaque)], encrypted));
         _ = new VectorAssembler([Info("weights", 1000), Info("scaffold.delta_c", 1000)], Update);
     }
+
+    /// <summary>Found by fuzzing: proto3 keeps an enum number it does not know, which escaped as an ArgumentException.</summary>
+    [Fact]
+    public void AnUnknownWireFormatIsRefusedAsMalformed()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => new VectorAssembler([Info("weights", 1000, (WireFormat)10)], Update));
+        Assert.Contains("unknown wire format 10", error.Message);
+    }
 }
