@@ -63,6 +63,12 @@ public sealed class BackgroundCli : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Asks the process to stop (SIGTERM), as a service manager or Ctrl+C would.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited && Signals.Send(_process.Id, Signals.Terminate) != 0) throw new InvalidOperationException($"could not signal {_label}");
+    }
+
     /// <summary>Kills the process as a crash would (no graceful shutdown).</summary>
     public void Kill()
     {

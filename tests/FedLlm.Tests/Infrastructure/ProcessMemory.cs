@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace FedLlm.Tests.Infrastructure;
 
@@ -9,9 +8,6 @@ namespace FedLlm.Tests.Infrastructure;
 /// </summary>
 public static class ProcessMemory
 {
-    private const int SignalStop = 19;
-    private const int SignalContinue = 18;
-
     /// <summary>Whether any readable anonymous mapping of <paramref name="processId"/> contains <paramref name="pattern"/>.</summary>
     public static bool Contains(int processId, ReadOnlySpan<byte> pattern)
     {
@@ -43,7 +39,7 @@ public static class ProcessMemory
     /// <summary>Stops the process (SIGSTOP) so it cannot finish or change while it is inspected; dispose to continue it.</summary>
     public static IDisposable Suspend(int processId)
     {
-        if (Kill(processId, SignalStop) != 0) throw new InvalidOperationException($"could not stop process {processId}");
+        if (Signals.Send(processId, Signals.Stop) != 0) throw new InvalidOperationException($"could not stop process {processId}");
         return new Resumer(processId);
     }
 
@@ -63,11 +59,8 @@ public static class ProcessMemory
         }
     }
 
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
-
     private sealed class Resumer(int processId) : IDisposable
     {
-        public void Dispose() => Kill(processId, SignalContinue);
+        public void Dispose() => Signals.Send(processId, Signals.Continue);
     }
 }
