@@ -12,6 +12,7 @@ var suites = new Dictionary<string, Func<string[], JsonObject>>
     ["encryption"] = EncryptionBenchmark.Run,
     ["rounds"] = RoundsBenchmark.Run,
     ["robust"] = RobustBenchmark.Run,
+    ["aggregation"] = AggregationBenchmark.Run,
     ["generation"] = GenerationBenchmark.Run,
     [RoundsBenchmark.ChildSuite] = RoundsBenchmark.RunOne,
 };

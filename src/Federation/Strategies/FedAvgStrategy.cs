@@ -17,7 +17,7 @@ public class FedAvgStrategy : ServerStrategy
 
     /// <summary>Σ (n_i/n_S)·w_i directly (not w + Δ), so averaging identical models returns them bit for bit.</summary>
     protected override float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients) =>
-        AggregationMath.ToSingle(AggregationMath.Mean(updates, global.Length, weightedBySampleCount: true));
+        AggregationMath.MeanAsSingle(updates, global.Length, weightedBySampleCount: true);
 
     /// <summary>w + Δ: what a member applies after decrypting an encrypted round's mean delta.</summary>
     public override float[] Step(int round, ReadOnlySpan<float> global, ReadOnlySpan<double> meanDelta)
