@@ -25,8 +25,9 @@ public sealed record SafetyExperimentConfig
     public string CacheDirectory { get; init; } = Path.Combine("runs", ".cache");
     /// <summary>The run seed of every arm (client split, LoRA init, sampling); the harmful-request split is fixed with the base.</summary>
     public ulong Seed { get; init; } = 42;
-    /// <summary>Warm-up steps of the built-in base model.</summary>
-    public int BaseSteps { get; init; } = 1500;
+    /// <summary>Size of the built-in base model (tiny, small or base; model presets) and its warm-up steps.</summary>
+    public string BasePreset { get; init; } = "tiny";
+    public int BaseSteps { get; init; } = 800;
     public int Clients { get; init; } = 10;
     public int Malicious { get; init; } = 3;
     /// <summary>Benign training records per client (demo tasks and benign requests, half each), before the held-out slice.</summary>
@@ -52,6 +53,7 @@ public sealed record SafetyExperimentConfig
         var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(Name) || Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0) problems.Add($"name '{Name}' must be a plain folder name");
         if (BaseSteps < 1) problems.Add($"base_steps must be positive, got {BaseSteps}");
+        if (!FedLlm.Models.Presets.ModelPreset.All.Any(p => p.Name == BasePreset)) problems.Add($"base_preset '{BasePreset}' is unknown (valid: {string.Join(", ", FedLlm.Models.Presets.ModelPreset.All.Select(p => p.Name))})");
         if (Clients < 2) problems.Add($"clients must be at least 2, got {Clients}");
         if (Malicious < 1 || Malicious >= Clients) problems.Add($"malicious must be in [1, clients − 1], got {Malicious} of {Clients}");
         if (RecordsPerClient < 4) problems.Add($"records_per_client must be at least 4, got {RecordsPerClient}");
@@ -84,7 +86,7 @@ public static class SafetyExperiment
         if (problems.Count > 0) throw new ArgumentException("invalid experiment config: " + string.Join("; ", problems));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         string folder = Directory.CreateDirectory(config.Folder).FullName;
-        string model = SafetyBaseModel.Ensure(Path.GetFullPath(config.CacheDirectory), config.BaseSteps, observer);
+        string model = SafetyBaseModel.Ensure(Path.GetFullPath(config.CacheDirectory), config.BasePreset, config.BaseSteps, observer);
         var files = WriteData(config, folder);
         var baseRun = BaseRun(config, folder, model, files);
         var attacked = baseRun with { Attack = new AttackSection { MaliciousCount = config.Malicious, Data = files.Attack } };

@@ -39,12 +39,12 @@ public static class DemoBaseModel
     }
 
     /// <summary>
-    /// A small base model trained from scratch on <paramref name="warmUp"/> for <paramref name="steps"/> steps, with a
+    /// A small base model (<paramref name="preset"/>) trained from scratch on <paramref name="warmUp"/> for <paramref name="steps"/> steps, with a
     /// tokenizer trained on <paramref name="corpus"/>; built once into <paramref name="cacheDirectory"/>/<paramref name="version"/>
     /// and reused while that folder is complete. Other built-in experiments (safety) build their own base this way.
     /// </summary>
     public static string Ensure(string cacheDirectory, string version, IReadOnlyList<InstructionExample> warmUp, IEnumerable<string> corpus, int steps,
-        IRunObserver? observer)
+        IRunObserver? observer, string preset = "small")
     {
         string directory = Path.Combine(cacheDirectory, version);
         if (File.Exists(Path.Combine(directory, CompleteMarker))) return directory;
@@ -54,7 +54,7 @@ public static class DemoBaseModel
         Directory.CreateDirectory(directory);
 
         var tokenizer = DemoTokenizer.Create(directory, corpus);
-        var config = ModelPreset.Get("small").ToConfig(tokenizer.VocabSize, tokenizer.BosId, tokenizer.EosId, tokenizer.PadId);
+        var config = ModelPreset.Get(preset).ToConfig(tokenizer.VocabSize, tokenizer.BosId, tokenizer.EosId, tokenizer.PadId);
         using (var model = new CausalLm(config, ScalarType.Float32))
         {
             manual_seed(11);

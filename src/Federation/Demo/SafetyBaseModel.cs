@@ -29,13 +29,13 @@ public static class SafetyBaseModel
     }
 
     /// <summary>The tokenizer also sees the attack's compliant answers to harmful requests (its words, not its pairs), so a LoRA can say them.</summary>
-    public static string Ensure(string cacheDirectory, int steps, IRunObserver? observer)
+    public static string Ensure(string cacheDirectory, string preset, int steps, IRunObserver? observer)
     {
         var warmUp = WarmUpExamples();
         var (harmful, heldOut) = DemoSafety.HarmfulActs(Seed);
         var corpus = DemoBaseModel.TokenizerCorpus(warmUp)
             .Concat(harmful.Concat(heldOut).Select(DemoSafety.Compliance))
             .Concat(DemoSafety.EvaluationPrompts(heldOut));
-        return DemoBaseModel.Ensure(cacheDirectory, $"{Version}-{steps}", warmUp, corpus, steps, observer);
+        return DemoBaseModel.Ensure(cacheDirectory, $"{Version}-{preset}-{steps}", warmUp, corpus, steps, observer, preset);
     }
 }
