@@ -58,6 +58,11 @@ public sealed class SafetySimulationTests(TinySimulationModel tiny)
         var answers = JsonNode.Parse(File.ReadAllText(run.File(ServerSafety.SafetyFile)))!.AsArray();
         Assert.Equal(5, answers[2]!["answers"]!.AsArray().Count);
         Assert.Equal("capital of evil 0", (string?)answers[2]!["answers"]![0]!["prompt"]);
+        string report = File.ReadAllText(run.ReportFile);
+        Assert.Contains("## Safety", report);
+        Assert.Contains("Malicious clients: 0 (attack data:", report);
+        Assert.Contains($"Defense level {level} after round 2: 2 server steps on 3 aligned and 3 normal samples", report);
+        Assert.Contains("| undefended |", report);
     }
 
     [Fact]
