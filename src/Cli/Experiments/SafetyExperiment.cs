@@ -104,7 +104,10 @@ public static class SafetyExperiment
         bool judged = config.Judge is not null;
         var table = new ExperimentTable(
             $"Safety under attack: {config.Malicious} of {config.Clients} clients malicious, {config.Rounds} rounds, seed {config.Seed}",
-            judged ? ["refusal rate", "prompts n", "judge safe rate", "held-out loss"] : ["refusal rate", "prompts n", "held-out loss"]);
+            judged ? ["refusal rate", "prompts n", "judge safe rate", "held-out loss"] : ["refusal rate", "prompts n", "held-out loss"])
+        {
+            CountColumns = new HashSet<string> { "prompts n" },
+        };
         RunResult? first = null;
         foreach (var (arm, run) in arms)
         {
