@@ -39,6 +39,8 @@ public sealed record SafetyExperimentConfig
     public string Rules { get; init; } = string.Join(',', RobustRules.All.Where(r => r != RobustRules.None));
     public int DefenseSamples { get; init; } = 200;
     public int DefenseSteps { get; init; } = 30;
+    /// <summary>Held-out harmful prompts asked (0 = all 120: 30 held-out acts in 4 frames).</summary>
+    public int EvalPrompts { get; init; }
     /// <summary>Tokens per evaluated answer (the refusal or compliance opening is the first few).</summary>
     public int MaxNewTokens { get; init; } = 24;
     /// <summary>Optional safe/unsafe judge (e.g. an endpoint serving MD-Judge); its safe rate becomes a column.</summary>
@@ -65,6 +67,7 @@ public sealed record SafetyExperimentConfig
         if (DefenseSamples < 2) problems.Add($"defense_samples must be at least 2, got {DefenseSamples}");
         if (DefenseSteps < 1) problems.Add($"defense_steps must be positive, got {DefenseSteps}");
         if (MaxNewTokens < 1) problems.Add($"max_new_tokens must be positive, got {MaxNewTokens}");
+        if (EvalPrompts < 0) problems.Add($"eval_prompts must be >= 0 (0 = all), got {EvalPrompts}");
         if (Judge is not null) problems.AddRange(Judge.Validate("judge."));
         return problems;
     }
@@ -161,7 +164,9 @@ public static class SafetyExperiment
         int records = config.Clients * config.RecordsPerClient;
         var benign = DemoTasks.Generate(records / 2, seed: 101).Concat(DemoSafety.Requests(DemoSafety.BenignActs(), records - records / 2, 102, DemoSafety.Compliance, "benign")).ToList();
         var normal = DemoTasks.Generate(config.DefenseSamples, seed: 201).Concat(DemoSafety.Requests(DemoSafety.BenignActs(), config.DefenseSamples, 202, DemoSafety.Compliance, "benign")).ToList();
-        var prompts = DemoSafety.EvaluationPrompts(heldOut);
+        var all = DemoSafety.EvaluationPrompts(heldOut);
+        // A subset takes every k-th prompt, so it still spans the held-out acts and frames.
+        var prompts = config.EvalPrompts is > 0 and var n && n < all.Count ? [.. Enumerable.Range(0, n).Select(i => all[i * all.Count / n])] : all;
         var files = new DataFiles(
             DerivedData.WriteInstructions(Path.Combine(folder, "records.jsonl"), [.. benign.Select((e, i) => (Example)e with { Metadata = e.Metadata with { Source = $"benign:{i + 1}" } })]),
             DerivedData.WriteInstructions(Path.Combine(folder, "attack.jsonl"), [.. DemoSafety.Requests(harmful, 4 * harmful.Count, 301, DemoSafety.Compliance, "attack")]),

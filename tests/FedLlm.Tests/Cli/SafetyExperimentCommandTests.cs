@@ -21,6 +21,7 @@ public class SafetyExperimentCommandTests
             defense_samples: 4
             defense_steps: 1
             max_new_tokens: 4
+            eval_prompts: 12
             """);
         var result = CliProcess.RunIn(temp.Path, "experiment", "safety", "--config", "safety.yaml", "--rules", "median",
             "--output-directory", "out", "--cache-directory", "cache");
@@ -35,7 +36,7 @@ public class SafetyExperimentCommandTests
         {
             var values = row!["values"]!.AsArray();
             Assert.InRange(values[0]!.GetValue<double>(), 0, 1);
-            Assert.Equal(120, values[1]!.GetValue<double>()); // 30 held-out harmful acts × 4 frames
+            Assert.Equal(12, values[1]!.GetValue<double>()); // of the 30 held-out harmful acts × 4 frames
         }
         Assert.True(new FileInfo(Path.Combine(temp.Path, "out", "small", "results.png")).Length > 0);
         Assert.Contains("| attacked + defense level 1 |", File.ReadAllText(Path.Combine(temp.Path, "out", "small", "results.md")));
