@@ -29,6 +29,7 @@ public static class ServerCommand
             using var model = PretrainedModel.Load(run.Model.Path!, WeightDtypes.Names.Parse(run.Model.Dtype, "model.dtype"));
             var federation = new FederationServer(run, server, RunSetup.AttachAdapters(model, run))
             {
+                Model = model,
                 Listening = address => ConsoleOutput.Info($"listening on {address} for {server.Clients.Count} client(s)"),
             };
             var result = await federation.RunAsync(cancellation);

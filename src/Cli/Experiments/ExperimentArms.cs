@@ -33,6 +33,8 @@ public static class ExperimentArms
         Privacy = new PrivacySection(),
         U2s = new U2sSection(),
         Fedgc = new FedgcSection(),
+        Attack = new AttackSection(),
+        Defense = new DefenseSection(),
     };
 
     /// <summary>Mean held-out loss and accuracy over clients, and global test loss and accuracy, of a finished run's final model.</summary>

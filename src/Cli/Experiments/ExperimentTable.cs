@@ -25,13 +25,16 @@ public sealed class ExperimentTable(string title, params string[] columns)
 
     public void Note(string note) => _notes.Add(note);
 
+    /// <summary>Columns that hold counts (e.g. how many prompts a rate is over): printed without decimals.</summary>
+    public IReadOnlySet<string> CountColumns { get; init; } = new HashSet<string>();
+
     public IReadOnlyList<(string Arm, double?[] Values)> Rows => _rows;
 
     public void Print()
     {
         var table = ResultConsole.Table().Title(Markup.Escape(title)).AddColumn("arm");
         foreach (string column in columns) table.AddColumn(new TableColumn(Markup.Escape(column)).RightAligned());
-        foreach (var (arm, values) in _rows) table.AddRow([Markup.Escape(arm), .. values.Select(Format)]);
+        foreach (var (arm, values) in _rows) table.AddRow([Markup.Escape(arm), .. values.Select(FormatIn)]);
         var console = ResultConsole.Create();
         console.Write(table);
         foreach (string note in _notes) Console.Out.WriteLine(note);
@@ -43,7 +46,7 @@ public sealed class ExperimentTable(string title, params string[] columns)
         Directory.CreateDirectory(folder);
         var markdown = new StringBuilder().Append("## ").Append(title).Append("\n\n| arm | ").Append(string.Join(" | ", columns)).Append(" |\n|---|")
             .Append(string.Concat(columns.Select(_ => "---:|"))).Append('\n');
-        foreach (var (arm, values) in _rows) markdown.Append("| ").Append(arm).Append(" | ").Append(string.Join(" | ", values.Select(Format))).Append(" |\n");
+        foreach (var (arm, values) in _rows) markdown.Append("| ").Append(arm).Append(" | ").Append(string.Join(" | ", values.Select(FormatIn))).Append(" |\n");
         if (_notes.Count > 0) markdown.Append('\n').AppendJoin("\n", _notes.Select(n => "- " + n)).Append('\n');
         string markdownPath = Path.Combine(folder, "results.md");
         AtomicFile.Write(markdownPath, Encoding.UTF8.GetBytes(markdown.ToString()));
@@ -62,6 +65,9 @@ public sealed class ExperimentTable(string title, params string[] columns)
         AtomicFile.Write(Path.Combine(folder, "results.json"), Encoding.UTF8.GetBytes(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
         return markdownPath;
     }
+
+    private string FormatIn(double? value, int column) =>
+        CountColumns.Contains(columns[column]) && value is double d && double.IsFinite(d) ? d.ToString("0", CultureInfo.InvariantCulture) : Format(value);
 
     private static string Format(double? value) => value is double d && double.IsFinite(d) ? d.ToString("0.000", CultureInfo.InvariantCulture) : "–";
 }

@@ -13,15 +13,19 @@ public sealed record GeneratedAnswer(string Text, string? Error);
 /// </summary>
 public static class GeneratedAnswers
 {
-    public static async Task<IReadOnlyList<GeneratedAnswer>> GenerateAsync(TaskContext context, CancellationToken cancellation)
+    public static Task<IReadOnlyList<GeneratedAnswer>> GenerateAsync(TaskContext context, CancellationToken cancellation) =>
+        GenerateAsync(context.Chat, context.Items, context.Task.Temperature, context.Task.TopP, context.Task.MaxNewTokens, context.Suite.Seed, cancellation);
+
+    /// <summary>Every item's answer from <paramref name="chat"/>; item i samples with seed <paramref name="seed"/> + i.</summary>
+    public static async Task<IReadOnlyList<GeneratedAnswer>> GenerateAsync(IChatClient chat, IReadOnlyList<EvalItem> items, double temperature, double topP,
+        int maxNewTokens, ulong seed, CancellationToken cancellation)
     {
-        var task = context.Task;
-        var requests = context.Items.Select((item, i) => Ask(context.Chat, Messages(item), new ChatOptions
+        var requests = items.Select((item, i) => Ask(chat, Messages(item), new ChatOptions
         {
-            Temperature = (float)task.Temperature,
-            TopP = (float)task.TopP,
-            MaxOutputTokens = task.MaxNewTokens,
-            Seed = unchecked((long)context.Suite.Seed + i),
+            Temperature = (float)temperature,
+            TopP = (float)topP,
+            MaxOutputTokens = maxNewTokens,
+            Seed = unchecked((long)seed + i),
         }, cancellation));
         return await Task.WhenAll(requests);
     }

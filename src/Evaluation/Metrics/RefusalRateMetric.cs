@@ -13,6 +13,16 @@ public static class RefusalRateMetric
     public static async Task<TaskResult> RunAsync(TaskContext context, IRefusalClassifier classifier, CancellationToken cancellation)
     {
         var answers = await GeneratedAnswers.GenerateAsync(context, cancellation);
+        var (refused, records) = Classify(answers, context.Items, classifier);
+        return new TaskResult(context.Task.Name, context.Task.Metric, context.ModelName, answers.Count,
+            [new AggregateValue("refusal_rate", context.Interval(Bootstrap.Mean(refused), "refusal_rate"), HigherIsBetter: true)],
+            new Dictionary<string, int> { ["refused"] = (int)refused.Sum(), ["errors"] = answers.Count(a => a.Error is not null) }, records);
+    }
+
+    /// <summary>Each answer as refused (1) or not (0) under <paramref name="classifier"/>, with a record of what was matched.</summary>
+    public static (double[] Refused, List<JsonObject> Records) Classify(IReadOnlyList<GeneratedAnswer> answers, IReadOnlyList<Suites.EvalItem> items,
+        IRefusalClassifier classifier)
+    {
         var refused = new double[answers.Count];
         var records = new List<JsonObject>();
         for (int i = 0; i < answers.Count; i++)
@@ -21,15 +31,13 @@ public static class RefusalRateMetric
             refused[i] = because is null ? 0 : 1;
             records.Add(new JsonObject
             {
-                ["id"] = context.Items[i].Id,
+                ["id"] = items[i].Id,
                 ["answer"] = answers[i].Text,
                 ["refused"] = because is not null,
                 ["matched"] = because,
                 ["error"] = answers[i].Error,
             });
         }
-        return new TaskResult(context.Task.Name, context.Task.Metric, context.ModelName, answers.Count,
-            [new AggregateValue("refusal_rate", context.Interval(Bootstrap.Mean(refused), "refusal_rate"), HigherIsBetter: true)],
-            new Dictionary<string, int> { ["refused"] = (int)refused.Sum(), ["errors"] = answers.Count(a => a.Error is not null) }, records);
+        return (refused, records);
     }
 }

@@ -51,6 +51,14 @@ public static class PlotWriter
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = group.Label, FillColor = color });
         }
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray(), categories.ToArray());
+        // Long category names (experiment arms) would run into each other: slant them and make room below the axis.
+        int longest = categories.Count == 0 ? 0 : categories.Max(c => c.Length);
+        if (longest * categories.Count > 90)
+        {
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -40;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            plot.Axes.Bottom.MinimumSize = 7 * longest;
+        }
         Finish(plot, path, title, xLabel, yLabel);
     }
 

@@ -66,6 +66,10 @@ public sealed record RunConfig
     public U2sSection U2s { get; init; } = new();
     /// <summary>FedGC: every client adds generated rows to its training data before round 1 (off by default); see docs/synthesis.md.</summary>
     public FedgcSection Fedgc { get; init; } = new();
+    /// <summary>Malicious clients and their attack data (off by default); see docs/safety.md.</summary>
+    public AttackSection Attack { get; init; } = new();
+    /// <summary>The post-hoc server defense (off by default); see docs/safety.md.</summary>
+    public DefenseSection Defense { get; init; } = new();
 
     public string RunDirectory => Path.Combine(OutputDirectory, Name);
 

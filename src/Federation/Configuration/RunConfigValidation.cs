@@ -35,6 +35,10 @@ internal static class RunConfigValidation
         Evaluation(problems, c);
         problems.AddRange(c.U2s.Validate(purpose, dpo));
         problems.AddRange(c.Fedgc.Validate(c, purpose, dpo));
+        problems.AddRange(c.Attack.Validate(purpose));
+        problems.AddRange(c.Defense.Validate(purpose, c.Encryption.Enabled));
+        problems.AddRange(c.Evaluation.Safety.Validate(purpose));
+        if (dpo && (c.Attack.Enabled || c.Defense.Enabled)) problems.Add("attack and defense train on instruction data with SFT: they cannot be combined with method dpo");
         if (federated)
         {
             if (full) problems.Add("trainable full applies to fedllm train only: federated runs exchange LoRA adapters");
@@ -81,6 +85,7 @@ internal static class RunConfigValidation
             problems.Add($"strategy.clients_per_round ({k}) is larger than the {active} clients ({source})");
         int roundSize = c.RoundSize(active);
         if (roundSize <= 0) return problems; // a non-positive clients_per_round is reported under strategy.*
+        Add(problems, c.Attack.FederationProblem(total, source));
         Add(problems, c.Encryption.RoundSizeProblem(roundSize));
         problems.AddRange(c.Robust.RoundSizeProblems(roundSize));
         Add(problems, c.Privacy.RoundSizeProblem(c, active));

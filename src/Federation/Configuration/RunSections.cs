@@ -181,4 +181,6 @@ public sealed record EvaluationSection
     public int MaxTestAccuracyExamples { get; init; } = 64;
     /// <summary>Also score the base model (adapters off) on every client's held-out data before round 1.</summary>
     public bool BaseModel { get; init; }
+    /// <summary>Refusal rate on harmful prompts at the end of the run (off unless <c>safety.prompts</c> is set); docs/safety.md.</summary>
+    public SafetyEvaluationSection Safety { get; init; } = new();
 }

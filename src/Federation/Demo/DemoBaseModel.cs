@@ -34,17 +34,27 @@ public static class DemoBaseModel
 
     public static string Ensure(string cacheDirectory, IRunObserver? observer)
     {
-        string directory = Path.Combine(cacheDirectory, Version);
+        var warmUp = WarmUpExamples();
+        return Ensure(cacheDirectory, Version, warmUp, TokenizerCorpus(warmUp), steps: 2500, observer);
+    }
+
+    /// <summary>
+    /// A small base model (<paramref name="preset"/>) trained from scratch on <paramref name="warmUp"/> for <paramref name="steps"/> steps, with a
+    /// tokenizer trained on <paramref name="corpus"/>; built once into <paramref name="cacheDirectory"/>/<paramref name="version"/>
+    /// and reused while that folder is complete. Other built-in experiments (safety) build their own base this way.
+    /// </summary>
+    public static string Ensure(string cacheDirectory, string version, IReadOnlyList<InstructionExample> warmUp, IEnumerable<string> corpus, int steps,
+        IRunObserver? observer, string preset = "small")
+    {
+        string directory = Path.Combine(cacheDirectory, version);
         if (File.Exists(Path.Combine(directory, CompleteMarker))) return directory;
 
-        observer?.Message($"Building the demo's tiny base model (once) in {directory} ...");
+        observer?.Message($"Building a tiny base model (once) in {directory} ...");
         if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
         Directory.CreateDirectory(directory);
 
-        var warmUp = WarmUpExamples();
-        var corpus = TokenizerCorpus(warmUp);
         var tokenizer = DemoTokenizer.Create(directory, corpus);
-        var config = ModelPreset.Get("small").ToConfig(tokenizer.VocabSize, tokenizer.BosId, tokenizer.EosId, tokenizer.PadId);
+        var config = ModelPreset.Get(preset).ToConfig(tokenizer.VocabSize, tokenizer.BosId, tokenizer.EosId, tokenizer.PadId);
         using (var model = new CausalLm(config, ScalarType.Float32))
         {
             manual_seed(11);
@@ -55,7 +65,7 @@ public static class DemoBaseModel
             var examples = warmUp.Select(e => exampleTokenizer.Tokenize(e.Conversation)).OfType<TokenizedExample>().ToList();
             var options = new TrainerOptions
             {
-                LearningRate = 5e-3, BatchSize = 16, MaxSteps = 2500, Schedule = ScheduleKind.Cosine, WarmupSteps = 50,
+                LearningRate = 5e-3, BatchSize = 16, MaxSteps = steps, Schedule = ScheduleKind.Cosine, WarmupSteps = 50,
                 MinLearningRate = 2e-4, WeightDecay = 0.01, Seed = 11, MaxSequenceLength = 96,
             };
             using var trainer = new SftTrainer(model, model.parameters().ToList(), options, tokenizer.PadId ?? 0);
@@ -66,7 +76,7 @@ public static class DemoBaseModel
             foreach (var p in model.parameters()) p.requires_grad = false;
             ModelWeights.Save(model, directory);
         }
-        File.WriteAllText(Path.Combine(directory, CompleteMarker), Version);
+        File.WriteAllText(Path.Combine(directory, CompleteMarker), version);
         return directory;
     }
 }

@@ -51,10 +51,33 @@ public static class RunReport
         WriteSummary(text, rounds, evaluations);
         WriteClientTable(text, evaluations, split, members);
         WritePrivacy(text, metrics.LastOrDefault(m => Type(m) == PrivacyType));
+        WriteSafety(text, config, metrics);
         WriteCurves(text, run, metrics);
         File.WriteAllText(run.ReportFile, text.ToString());
         RunHtmlReport.Write(run, text.ToString());
         return run.ReportFile;
+    }
+
+    /// <summary>The attack, the defense runs and the refusal rates (metrics' defense and safety lines); nothing when the run had none.</summary>
+    private static void WriteSafety(StringBuilder text, RunConfig config, IReadOnlyList<JsonObject> metrics)
+    {
+        var defenses = metrics.Where(m => Type(m) == Safety.ServerSafety.DefenseType).ToList();
+        var safety = metrics.Where(m => Type(m) == Safety.ServerSafety.SafetyType).ToList();
+        if (!config.Attack.Enabled && defenses.Count == 0 && safety.Count == 0) return;
+        text.Append("## Safety\n\n");
+        if (config.Attack.Enabled)
+            text.Append($"Malicious clients: {string.Join(", ", config.Attack.MaliciousIds().Order())} " +
+                                                      $"(attack data: {(config.Attack.Data is not null ? $"`{config.Attack.Data}`" : "MaliciousGen")}).\n\n");
+        foreach (var d in defenses)
+            text.Append($"Defense level {d["level"]} after round {(int)d["round"]! + 1}: {d["steps"]} server steps on " +
+                                                      $"{d["aligned_samples"]} aligned and {d["normal_samples"]} normal samples (loss {F(d["train_loss"]!.GetValue<double>())}); " +
+                                                      "the undefended adapter is kept in `adapter-undefended/`.\n\n");
+        if (safety.Count == 0) return;
+        text.Append("| model | refusal rate | prompts | judge safe rate |\n|---|---:|---:|---:|\n");
+        foreach (var m in safety)
+            text.Append($"| {m["model"]} | {(m["refusal_rate"] is JsonValue r ? F(r.GetValue<double>()) : "–")} | {m["prompts"]} | " +
+                                                      $"{(m["judge_safe_rate"] is JsonValue j ? F(j.GetValue<double>()) : "–")} |\n");
+        text.Append("\nRefusal rate: answers containing a refusal phrase (docs/safety.md), sampled at the configured temperature and top-p; every answer is in `safety.json`.\n\n");
     }
 
     private static void WriteConfig(StringBuilder text, RunConfig c, ClientSplit? split)

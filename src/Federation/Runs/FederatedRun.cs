@@ -4,6 +4,7 @@ using FedLlm.Federation.Configuration;
 using FedLlm.Federation.Engine;
 using FedLlm.Federation.Privacy;
 using FedLlm.Federation.Reporting;
+using FedLlm.Federation.Safety;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
 
@@ -37,7 +38,9 @@ public sealed class RunObservers(params IRunObserver[] observers) : IRunObserver
 }
 
 /// <summary>What a finished run produced. <see cref="Global"/> is null when only the members hold it (encrypted deployment).</summary>
-public sealed record RunResult(RunDirectory Run, float[]? Global, EvaluationResult? Final, EvaluationResult? Base, int AggregatedRounds)
+/// <param name="Safety">The run's refusal evaluations (<c>evaluation.safety</c>), one line per model, as in metrics.jsonl; empty when not asked.</param>
+public sealed record RunResult(RunDirectory Run, float[]? Global, EvaluationResult? Final, EvaluationResult? Base, int AggregatedRounds,
+    IReadOnlyList<JsonObject>? Safety = null)
 {
     public IReadOnlyList<ClientScore> FinalScores => Final?.Scores ?? [];
     public string ReportFile => Run.ReportFile;
@@ -50,8 +53,9 @@ public sealed record RunResult(RunDirectory Run, float[]? Global, EvaluationResu
 /// deployment is behind <see cref="FederationTransport"/>; every round is checkpointed, and a resumed run continues from
 /// the newest complete checkpoint and ends bit-identical to an uninterrupted one.
 /// </summary>
+/// <param name="safety">The server's safety work (post-hoc defense, refusal evaluation) when the config asks for it; needs the model.</param>
 public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrategy strategy, LoraAdapterSet adapters,
-    FederationTransport transport, IRunObserver? observer = null)
+    FederationTransport transport, IRunObserver? observer = null, ServerSafety? safety = null)
 {
     private readonly IRunObserver _observer = observer ?? new RunObservers();
 
@@ -80,6 +84,8 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
     public async Task<RunResult> RunAsync(StartMode mode, CancellationToken cancellation = default)
     {
         if (CheckFolder(config, run, mode) is [var problem, ..]) throw new RunFolderException(problem);
+        if (safety is null && ServerSafety.Needed(config))
+            throw new InvalidOperationException("defense / evaluation.safety need the server's model: this run driver was built without it");
         bool locked = run.Lock();
         try
         {
@@ -140,6 +146,7 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
             : null;
 
         EvaluationResult? final = null;
+        float[]? undefended = null;
         int lastRound = firstRound - 1, aggregatedRounds = CountAggregatedRounds();
         for (int round = firstRound; round < config.Rounds; round++)
         {
@@ -162,6 +169,14 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
 
             bool last = round == config.Rounds - 1 || privacy is { RunBudgetExhausted: true };
             if (last && round < config.Rounds - 1) _observer.Message($"Privacy budget ε = {config.Privacy.TargetEpsilon} reached: stopping after round {round + 1}.");
+            if (safety is not null && transport.HoldsGlobal && safety.DefendsAfter(round, last))
+            {
+                // The post-hoc defense: the server fine-tunes the aggregate; what it was before is kept beside the run's output.
+                undefended = global;
+                (global, var defenseRecord) = await safety.DefendAsync(round, global, cancellation);
+                run.AppendMetrics(defenseRecord);
+                _observer.Message($"Defense (level {config.Defense.Level}) after round {round + 1}: {defenseRecord["steps"]} steps on {defenseRecord["trained_examples"]} samples, loss {defenseRecord["train_loss"]?.GetValue<double>():F3}");
+            }
             if (last || (config.Evaluation.Every > 0 && (round + 1) % config.Evaluation.Every == 0))
             {
                 var model = strategy.IsLocalOnly ? EvaluatedModel.LocalOnly : EvaluatedModel.Global;
@@ -169,6 +184,11 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
             }
             if (transport.HoldsGlobal && (last || (config.SaveAdapterEvery > 0 && (round + 1) % config.SaveAdapterEvery == 0)))
             {
+                if (last && undefended is not null)
+                {
+                    adapters.Load(undefended);
+                    adapters.Save(run.File(ServerSafety.UndefendedAdapter));
+                }
                 adapters.Load(global);
                 adapters.Save(last ? run.FinalAdapterDirectory : run.AdapterDirectory(round + 1));
             }
@@ -182,10 +202,36 @@ public sealed class FederatedRun(RunConfig config, RunDirectory run, ServerStrat
             run.AppendMetrics(privacy.Summary(lastRound, ClientEvaluator.Mean(final?.Scores ?? []).Loss, nonPrivate, stoppedEarly: lastRound < config.Rounds - 1));
         }
         await transport.FinishAsync(cancellation);
+        var safetyRecords = safety is not null && config.Evaluation.Safety.Enabled && transport.HoldsGlobal && lastRound >= firstRound
+            ? await EvaluateSafetyAsync(safety, lastRound, global, undefended, cancellation)
+            : [];
         // A restart of a finished run ran no round: the roster it knows is empty, and the one on disk is the truth.
         if (lastRound >= firstRound || !File.Exists(run.MembersFile)) run.WriteJson("members.json", MembersJson(transport.DescribeMembers()));
         RunReport.Write(run);
-        return new RunResult(run, transport.HoldsGlobal ? global : null, final, baseResult, aggregatedRounds);
+        return new RunResult(run, transport.HoldsGlobal ? global : null, final, baseResult, aggregatedRounds, safetyRecords);
+    }
+
+    /// <summary>
+    /// Refusal rates of the base (with <c>evaluation.base_model</c>), the undefended aggregate (when the defense ran) and the
+    /// run's output: one line each in metrics.jsonl, and every answer in <c>safety.json</c>.
+    /// </summary>
+    private async Task<IReadOnlyList<JsonObject>> EvaluateSafetyAsync(ServerSafety safety, int round, float[] global, float[]? undefended, CancellationToken cancellation)
+    {
+        var records = new List<JsonObject>();
+        if (config.Evaluation.BaseModel) records.Add(await safety.EvaluateAsync(-1, RunMetrics.BaseModel, null, cancellation));
+        if (undefended is not null) records.Add(await safety.EvaluateAsync(round, "undefended", undefended, cancellation));
+        records.Add(await safety.EvaluateAsync(round, RunMetrics.GlobalModel, global, cancellation));
+        run.WriteJson(ServerSafety.SafetyFile, new JsonArray([.. records.Select(r => r.DeepClone())]));
+        var lines = new List<JsonObject>();
+        foreach (var record in records)
+        {
+            var line = (JsonObject)record.DeepClone();
+            line.Remove("answers");
+            run.AppendMetrics(line);
+            lines.Add(line);
+            _observer.Message("Safety: " + ServerSafety.Describe(line));
+        }
+        return lines;
     }
 
     /// <summary>The round being run; the engine reads local-only vectors as of its start.</summary>

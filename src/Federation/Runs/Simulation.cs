@@ -1,4 +1,5 @@
 using FedLlm.Federation.Configuration;
+using FedLlm.Federation.Safety;
 using FedLlm.Federation.Strategies;
 using FedLlm.Federation.Synthesis;
 using FedLlm.Models;
@@ -17,9 +18,12 @@ public static class Simulation
         var run = new RunDirectory(config.RunDirectory);
         // FedIT-U2S / FedGC: each client writes or augments its training records before round 1.
         data = await ClientSynthesis.PrepareAsync(config, data, run, observer, cancellation);
+        // Malicious clients (attack:) train on attack records instead of their own.
+        data = await AttackData.ApplyAsync(config, data, run, observer, cancellation);
         var adapters = RunSetup.AttachAdapters(model, config);
         var strategy = config.CreateStrategy(data.Clients.Count, data.Clients.Count);
         using var transport = new InProcessFederation(config, model, adapters, data, run, strategy);
-        return await new FederatedRun(config, run, strategy, adapters, transport, observer).RunAsync(mode, cancellation);
+        var safety = ServerSafety.Needed(config) ? new ServerSafety(config, model, adapters) : null;
+        return await new FederatedRun(config, run, strategy, adapters, transport, observer, safety).RunAsync(mode, cancellation);
     }
 }

@@ -3,6 +3,7 @@ using FedLlm.Federation.Client;
 using FedLlm.Federation.Configuration;
 using FedLlm.Federation.Privacy;
 using FedLlm.Federation.Runs;
+using FedLlm.Federation.Safety;
 using FedLlm.Federation.Synthesis;
 using FedLlm.Models;
 using FedLlm.Models.Lora;
@@ -56,6 +57,8 @@ public sealed class MemberWork(RunConfig config, PretrainedModel model, LoraAdap
         if (_own is not null) return;
         // FedIT-U2S / FedGC: the member writes or augments its own training records here, before round 1.
         var party = ClientSynthesis.PrepareParty(config, RunData.ForParty(config, records, join.ClientId, join.ClientName), stateDirectory, log);
+        // A member whose id the attack: section names trains on attack records (it decides this itself; the server never knows).
+        party = AttackData.ApplyToParty(config, party, stateDirectory, log);
         var data = RunSetup.Tokenize(party, RunSetup.CreateExampleTokenizer(model, config), config);
         if (data.Train.Count == 0) throw new InvalidOperationException("no trainable examples in this client's data after tokenization");
         _own = (data, party.HeldOut);

@@ -6,6 +6,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using FedLlm.Federation.Configuration;
 using FedLlm.Federation.Runs;
+using FedLlm.Federation.Safety;
+using FedLlm.Models;
 using FedLlm.Federation.Strategies;
 using FedLlm.Models.Lora;
 using FedLlm.Transport.Protocol;
@@ -24,10 +26,13 @@ namespace FedLlm.Transport.Server;
 /// Runs a federation over gRPC: the one run driver (<see cref="FederatedRun"/>) with the network transport
 /// (<see cref="NetworkFederation"/>), so strategies, checks, evaluation, checkpoints, metrics and reports are the
 /// simulation's. A restarted server resumes from its newest checkpoint; clients reconnect by themselves. The server holds
-/// the adapters only for their layout, the initial global vector and the final PEFT export; it never trains or sees data.
+/// the adapters only for their layout, the initial global vector and the final PEFT export; it never sees client data, and trains only for the post-hoc defense (<c>defense:</c>) on its own samples.
 /// </summary>
 public sealed class FederationServer(RunConfig config, ServerSection server, LoraAdapterSet adapters)
 {
+    /// <summary>The model the adapters are attached to: needed when the config asks the server for safety work (defense, refusal evaluation).</summary>
+    public PretrainedModel? Model { get; init; }
+
     /// <summary>Progress of the run (the console).</summary>
     public IRunObserver? Observer { get; init; }
 
@@ -60,6 +65,7 @@ public sealed class FederationServer(RunConfig config, ServerSection server, Lor
     {
         var run = new RunDirectory(config.RunDirectory);
         var problems = Validate(config, server).Concat(FederatedRun.CheckFolder(config, run, StartMode.Resume)).ToList();
+        if (ServerSafety.Needed(config) && Model is null) problems.Add("defense / evaluation.safety need the server's model, which this server was started without");
         if (problems.Count > 0) throw new ArgumentException("invalid server config: " + string.Join("; ", problems));
 
         int federationSize = server.Clients.Count;
@@ -103,7 +109,8 @@ public sealed class FederationServer(RunConfig config, ServerSection server, Lor
             var transport = new NetworkFederation(server, executor, database, counters, encryption, roster);
             var observer = new RunObservers([new ServerLog(logger, server), .. Observer is null ? [] : new[] { Observer }]);
             if (config.Rounds > 0) logger.LogInformation("waiting for {Count} client(s) to join", server.WaitForClients == 0 ? transport.Members.Count : server.WaitForClients);
-            var result = await new FederatedRun(config, run, strategy, adapters, transport, observer).RunAsync(StartMode.Resume, cancellation);
+            var safety = ServerSafety.Needed(config) ? new ServerSafety(config, Model!, adapters) : null;
+            var result = await new FederatedRun(config, run, strategy, adapters, transport, observer, safety).RunAsync(StartMode.Resume, cancellation);
             if (encryption.Enabled)
                 logger.LogInformation("run finished: the trained adapter exists only at the members (final_adapter in each client's state folder)");
             return result;

@@ -32,6 +32,30 @@ public static class ExperimentCommand
             }));
         command.Add(Build<FedgcExperimentConfig>("fedgc", "FedGC: no augmentation vs the default recipe on a Dirichlet-skewed split",
             async (config, observer, cancellation) => Finish(config, await FedgcExperiment.RunAsync(config, observer, cancellation))));
+        command.Add(BuildSafety());
+        return command;
+    }
+
+    /// <summary>
+    /// <c>fedllm experiment safety [--config FILE]</c>: no config needed (a built-in base model and data); the table also
+    /// goes to results.png as a bar chart.
+    /// </summary>
+    private static Command BuildSafety()
+    {
+        var command = new Command("safety",
+            "Malicious clients vs FedAvg, each robust aggregator and the post-hoc defense (levels 1 and 3): refusal rate and held-out loss, built-in data");
+        var config = new Option<FileInfo?>("--config", "-c") { Description = "Optional YAML overriding the built-in defaults (e.g. rounds, seed, rules); every key is also a flag" };
+        command.Add(config);
+        var set = ConfigFlags.Enable(command);
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var settings = ConfigLoader.Load<SafetyExperimentConfig>(parse.GetValue(config)?.FullName, ConfigFlags.Collect(parse, set));
+            var table = await SafetyExperiment.RunAsync(settings, new ConsoleRunObserver(), cancellation);
+            table.Print();
+            string results = table.Write(settings.Folder);
+            ConsoleOutput.Info($"Results: {results} (chart: {Path.Combine(settings.Folder, SafetyExperiment.ChartFile)})");
+            return 0;
+        });
         return command;
     }
 

@@ -39,6 +39,20 @@ public class RobustRuleTests
     }
 
     [Fact]
+    public void MedianRecordsWhoseValuesItTook()
+    {
+        // Odd K: column 0's 3 and column 3's 6 are client 12's, column 2's 2 is client 14's (column 1's 2 is a tie of 10 and 14).
+        var odd = new CoordinateMedianAggregator().Aggregate(0, Zero, Five).Decision.PerClient["median_share"];
+        Assert.Equal(0.5, odd[12]);
+        Assert.Equal(0, odd[11]);
+        Assert.Equal(0, odd[13]);
+        Assert.Equal(1.0, odd.Values.Sum(), 12);
+        // Even K, half a share per middle value: [11 12] | [10 11] | [13 10] | [11 12], over 4 columns.
+        var even = new CoordinateMedianAggregator().Aggregate(0, Zero, Five[..4]).Decision.PerClient["median_share"];
+        Assert.Equal([0.25, 0.375, 0.25, 0.125], even.OrderBy(p => p.Key).Select(p => p.Value));
+    }
+
+    [Fact]
     public void TrimmedMeanCutsTheSameCountFromBothEndsAndRecordsWhoWasCut()
     {
         RobustAggregation result = new TrimmedMeanAggregator(0.2).Aggregate(0, Zero, Five);
