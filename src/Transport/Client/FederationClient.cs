@@ -275,9 +275,16 @@ public sealed class FederationClient(ClientSection section, ParameterLayout layo
             _ => throw new InvalidOperationException($"unknown answer {answer.GetType().Name}"),
         };
         using var call = connection.Client.SubmitResult(connection.Headers, cancellationToken: cancellation);
-        await call.RequestStream.WriteAsync(new ResultMessage { Header = header }, cancellation);
-        foreach (var chunk in vectors?.Chunks ?? []) await call.RequestStream.WriteAsync(new ResultMessage { Chunk = chunk }, cancellation);
-        await call.RequestStream.CompleteAsync();
+        try
+        {
+            await call.RequestStream.WriteAsync(new ResultMessage { Header = header }, cancellation);
+            foreach (var chunk in vectors?.Chunks ?? []) await call.RequestStream.WriteAsync(new ResultMessage { Chunk = chunk }, cancellation);
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is RpcException { StatusCode: StatusCode.OK } || (e is InvalidOperationException && call.ResponseAsync.IsCompleted))
+        {
+            // The server answered before reading every chunk (it refused the update from its header): its reply says why.
+        }
         return await call;
     }
 

@@ -8,7 +8,7 @@ public class PromptTemplateTests
     public void BuiltInTemplatesShipBesideTheBinariesWithTheirPlaceholders()
     {
         Assert.Equal(["example", "fedgc", "fedgc-examples", "fedgc-generated", "fedgc-varied", "fedgc-writer", "knowledgesg", "knowledgesg-answer",
-            "knowledgesg-example", "knowledgesg-grading", "u2s"], PromptTemplate.BuiltInNames);
+            "knowledgesg-example", "knowledgesg-grading", "malicious-questions", "normal-questions", "u2s"], PromptTemplate.BuiltInNames);
         Assert.Equal(["examples", "chunk"], PromptTemplate.Load("u2s").Placeholders);
         Assert.Equal(["instruction", "response"], PromptTemplate.Load("example").Placeholders);
         Assert.Equal(["examples"], PromptTemplate.Load("knowledgesg").Placeholders);
@@ -19,6 +19,8 @@ public class PromptTemplateTests
         Assert.Equal(["prompt", "examples"], PromptTemplate.Load("fedgc-generated").Placeholders);
         Assert.Equal(["category"], PromptTemplate.Load("fedgc-writer").Placeholders);
         Assert.Equal(["instruction"], PromptTemplate.Load("knowledgesg-answer").Placeholders);
+        Assert.Equal(["count"], PromptTemplate.Load("malicious-questions").Placeholders);
+        Assert.Equal(["count"], PromptTemplate.Load("normal-questions").Placeholders);
         Assert.DoesNotContain("{{!", PromptTemplate.Load("u2s").Text);
     }
 
