@@ -103,6 +103,13 @@ public class BenchCommandTests(ITestOutputHelper output)
             bool allEqual = means.Values.All(m => m == lowest);
             foreach (var (method, mean) in means) Assert.Equal(!allEqual && mean == lowest, loss[method]![dataset]!["best"]!.GetValue<bool>());
         }
+        // Traffic: the federated methods exchange adapters every round, the local baseline nothing (0 MiB, not a gap).
+        var traffic = results["tables"]!["mib_exchanged"]!["rows"]!;
+        foreach (string dataset in new[] { "alpaca", "gsm8k" })
+        {
+            Assert.Equal(0.0, traffic["local"]![dataset]!["mean"]!.GetValue<double>());
+            Assert.True(traffic["fedavg"]![dataset]!["mean"]!.GetValue<double>() > 0);
+        }
         string markdown = File.ReadAllText(temp.File("bench/small/results.md"));
         Assert.Contains("## held_out_loss", markdown);
         Assert.Contains("| method | alpaca | gsm8k |", markdown);

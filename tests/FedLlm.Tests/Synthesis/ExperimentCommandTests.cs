@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using FedLlm.Data.Demo;
+using FedLlm.Generation.Caching;
 using FedLlm.Synthesis.Output;
 using FedLlm.Tests.Infrastructure;
 
@@ -7,14 +10,9 @@ namespace FedLlm.Tests.Synthesis;
 
 public class ExperimentCommandTests
 {
-    /// <summary>
-    /// The whole command on the tiniest settings (a random model, so its generations are not parseable and FedGC adds
-    /// nothing): both arms run on the same split and the table is printed and written.
-    /// </summary>
-    [Fact]
-    public void ExperimentFedgcPrintsAndWritesItsComparisonTable()
+    /// <summary>The FedGC experiment on the tiniest settings: a random model, so its generations are not parseable and FedGC adds nothing.</summary>
+    private static string FedgcConfig(TempDirectory temp)
     {
-        using var temp = new TempDirectory();
         string model = CliProcess.InitTinyModel(temp.File("model"));
         string records = temp.File("records.jsonl");
         SyntheticDatasetWriter.Write(records, DemoTasks.Generate(48, seed: 2).Select(e =>
@@ -61,6 +59,15 @@ public class ExperimentCommandTests
                 max_accuracy_examples: 1
                 max_test_accuracy_examples: 2
             """);
+        return config;
+    }
+
+    /// <summary>The whole command: both arms run on the same split and the table is printed and written.</summary>
+    [Fact]
+    public void ExperimentFedgcPrintsAndWritesItsComparisonTable()
+    {
+        using var temp = new TempDirectory();
+        string config = FedgcConfig(temp);
         var result = CliProcess.Run("experiment", "fedgc", "--config", config);
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Contains("no augmentation", result.Stdout);
@@ -73,5 +80,61 @@ public class ExperimentCommandTests
             json["rows"]!.AsArray().Select(r => r!["arm"]!.GetValue<string>()));
         // Both arms scored the same held-out and test records.
         Assert.True(Directory.Exists(Path.Combine(folder, "no-augmentation")) && Directory.Exists(Path.Combine(folder, "fedgc", "synthetic")));
+    }
+
+    /// <summary>
+    /// <c>backend: http</c>: the generator is served by FedLlm's OpenAI-compatible server and called over loopback. Two
+    /// runs without a cache write the same table and the same generations (determinism for a seed); a re-run whose
+    /// clients must generate again (their reusable rows deleted) is answered from the response cache and sends the
+    /// server no request.
+    /// </summary>
+    [Fact]
+    public void ExperimentFedgcOverHttpIsDeterministicAndARerunIsAnsweredFromTheCache()
+    {
+        using var temp = new TempDirectory();
+        string config = FedgcConfig(temp);
+        string port = BackgroundCli.FreePort().ToString(CultureInfo.InvariantCulture);
+
+        (string Rows, string Generations, int Requests) Run(string outputDirectory)
+        {
+            var result = CliProcess.Run("experiment", "fedgc", "--config", config, "--output-directory", outputDirectory, "--backend", "http", "--http-port", port);
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            var served = Regex.Match(result.Stdout, @"over HTTP \(http://127\.0\.0\.1:(\d+)\), (\d+) generation request\(s\) served");
+            Assert.True(served.Success, result.Stdout);
+            Assert.Equal(port, served.Groups[1].Value);
+            string folder = Path.Combine(outputDirectory, "smoke");
+            var rows = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "results.json")))!["rows"]!.ToJsonString();
+            // Each client's rows, and its summary's tally, whose reasons quote the start of the generations it dropped
+            // (the fingerprint names the cache folder, which differs between output folders).
+            string synthetic = Path.Combine(folder, "fedgc", "synthetic");
+            string generations = string.Concat(Directory.EnumerateFiles(synthetic).Order(StringComparer.Ordinal).Select(file =>
+            {
+                if (Path.GetExtension(file) != ".json") return File.ReadAllText(file);
+                var summary = JsonNode.Parse(File.ReadAllText(file))!.AsObject();
+                summary.Remove("fingerprint");
+                return summary.ToJsonString();
+            }));
+            return (rows, generations, int.Parse(served.Groups[2].Value, CultureInfo.InvariantCulture));
+        }
+
+        string first = temp.File("first");
+        var uncached = Run(first);
+        var prompts = Directory.EnumerateFiles(Path.Combine(first, "smoke", "fedgc", "synthetic"), "client-*.json")
+            .Sum(f => JsonNode.Parse(File.ReadAllText(f))!["tally"]!["prompts"]!.GetValue<int>());
+        Assert.True(prompts > 0);
+        Assert.Equal(prompts, uncached.Requests);
+        Assert.Equal(prompts, new DiskResponseCache(Path.Combine(first, "smoke", "cache")).Count);
+
+        var again = Run(temp.File("second"));
+        Assert.Equal(uncached.Requests, again.Requests);
+        Assert.Equal(uncached.Rows, again.Rows);
+        Assert.Equal(uncached.Generations, again.Generations);
+
+        // Without its rows to reuse, the FedGC arm generates again: every answer comes from first/smoke/cache.
+        Directory.Delete(Path.Combine(first, "smoke", "fedgc", "synthetic"), recursive: true);
+        var cached = Run(first);
+        Assert.Equal(0, cached.Requests);
+        Assert.Equal(uncached.Rows, cached.Rows);
+        Assert.Equal(uncached.Generations, cached.Generations);
     }
 }
