@@ -137,4 +137,63 @@ public class ExperimentCommandTests
         Assert.Equal(uncached.Rows, cached.Rows);
         Assert.Equal(uncached.Generations, cached.Generations);
     }
+
+    /// <summary>
+    /// <c>fedllm experiment knowledgesg</c> on the tiniest settings (a random model: its instructions and answers are
+    /// noise, but read as KnowledgeSG reads a continuation): all six arms, the table and the privacy ledger, printed
+    /// and written, and the ledger's ε is the DP client's.
+    /// </summary>
+    [Fact]
+    public void ExperimentKnowledgesgPrintsAndWritesItsTableAndPrivacyLedger()
+    {
+        using var temp = new TempDirectory();
+        string model = CliProcess.InitTinyModel(temp.File("model"));
+        string records = temp.File("records.jsonl");
+        SyntheticDatasetWriter.Write(records, DemoTasks.Generate(48, seed: 4).Select(e =>
+            new SyntheticExample(e.Conversation.Turns[0].Content, e.Conversation.FinalResponse!, Origin: null)));
+        string config = temp.File("knowledgesg.yaml");
+        File.WriteAllText(config, $"""
+            name: smoke
+            output_directory: {temp.File("experiments")}
+            private: {{path: {records}, take: 20}}
+            professional: {{path: {records}, skip: 20, take: 20}}
+            seeds: {records}
+            knowledgesg:
+              prompts: 3
+              shots: 1
+              sampling: {{max_new_tokens: 8}}
+              answer_sampling: {{max_new_tokens: 8}}
+            run:
+              seed: 3
+              model: {{path: {model}}}
+              data: {{template: chatml, held_out_fraction: 0.25}}
+              rounds: 1
+              lora: {{rank: 2, alpha: 4, dropout: 0, targets: "q_proj,v_proj"}}
+              training: {{max_steps: 2, batch_size: 2, max_sequence_length: 64}}
+              privacy: {{mode: dp_sgd, target_epsilon: 8, delta: 0.0001, clip_norm: 1.0}}
+              evaluation: {{max_examples: 4, max_accuracy_examples: 0, max_test_accuracy_examples: 0}}
+            """);
+        var result = CliProcess.Run("experiment", "knowledgesg", "--config", config);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        string[] arms =
+        [
+            "base model", "professional model (public domain data; reference)", "non-private local fine-tuning", "DP fine-tuning only (ε = ",
+            "server synthesis from the base model (no DP adapter)", "KnowledgeSG (DP adapter → instructions → professional answers)",
+        ];
+        Assert.All(arms, arm => Assert.Contains(arm, result.Stdout));
+        Assert.Contains("## Privacy ledger", result.Stdout);
+
+        string folder = temp.File("experiments/smoke");
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "results.json")))!;
+        Assert.Equal(arms.Length, json["rows"]!.AsArray().Count);
+        Assert.All(arms.Zip(json["rows"]!.AsArray()), p => Assert.StartsWith(p.First, p.Second!["arm"]!.GetValue<string>()));
+        // Every arm is scored on the same 5 held-out private records; the synthesis arms trained on what they generated.
+        Assert.All(json["rows"]!.AsArray(), r => Assert.NotNull(r!["values"]![0]));
+        Assert.Contains("## Privacy ledger", File.ReadAllText(Path.Combine(folder, "results.md")));
+        var ledger = JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "privacy-ledger.json")))!.AsArray();
+        double epsilon = ledger.Single(e => e!["artefact"]!.GetValue<string>() == "DP LoRA adapter")!["epsilon"]!.GetValue<double>();
+        Assert.InRange(epsilon, 7.5, 8.0);
+        Assert.All(ledger.Where(e => e!["from"]!.GetValue<string>().StartsWith("server", StringComparison.Ordinal)),
+            e => Assert.Equal(epsilon, e!["epsilon"]!.GetValue<double>()));
+    }
 }
