@@ -73,6 +73,8 @@ public sealed class GeneratorBackend : IAsyncDisposable
             backend._sections[role] = new GeneratorSection
             {
                 Endpoint = address + "/v1", Model = names[role], CacheDir = cacheDirectory, MaxConcurrency = 16, TimeoutSeconds = 600, MaxRetries = 2,
+                // The served model's own tokenizer bounds U2S chunks, exactly as in process (words would overflow a small context).
+                TokenizerPath = modelPath,
             };
         }
         backend.Description = $"over HTTP ({address})";

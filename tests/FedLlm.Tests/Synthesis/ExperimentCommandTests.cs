@@ -155,23 +155,47 @@ public class ExperimentCommandTests
         File.WriteAllText(config, $"""
             name: smoke
             output_directory: {temp.File("experiments")}
-            private: {{path: {records}, take: 20}}
-            professional: {{path: {records}, skip: 20, take: 20}}
+            private:
+              path: {records}
+              take: 20
+            professional:
+              path: {records}
+              skip: 20
+              take: 20
             seeds: {records}
             knowledgesg:
               prompts: 3
               shots: 1
-              sampling: {{max_new_tokens: 8}}
-              answer_sampling: {{max_new_tokens: 8}}
+              sampling:
+                max_new_tokens: 8
+              answer_sampling:
+                max_new_tokens: 8
             run:
               seed: 3
-              model: {{path: {model}}}
-              data: {{template: chatml, held_out_fraction: 0.25}}
+              model:
+                path: {model}
+              data:
+                template: chatml
+                held_out_fraction: 0.25
               rounds: 1
-              lora: {{rank: 2, alpha: 4, dropout: 0, targets: "q_proj,v_proj"}}
-              training: {{max_steps: 2, batch_size: 2, max_sequence_length: 64}}
-              privacy: {{mode: dp_sgd, target_epsilon: 8, delta: 0.0001, clip_norm: 1.0}}
-              evaluation: {{max_examples: 4, max_accuracy_examples: 0, max_test_accuracy_examples: 0}}
+              lora:
+                rank: 2
+                alpha: 4
+                dropout: 0
+                targets: q_proj,v_proj
+              training:
+                max_steps: 2
+                batch_size: 2
+                max_sequence_length: 64
+              privacy:
+                mode: dp_sgd
+                target_epsilon: 8
+                delta: 0.0001
+                clip_norm: 1.0
+              evaluation:
+                max_examples: 4
+                max_accuracy_examples: 0
+                max_test_accuracy_examples: 0
             """);
         var result = CliProcess.Run("experiment", "knowledgesg", "--config", config);
         Assert.True(result.ExitCode == 0, result.Stderr);

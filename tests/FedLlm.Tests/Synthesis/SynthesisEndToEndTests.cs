@@ -72,22 +72,33 @@ public class SynthesisEndToEndTests(TutoredStories generator)
         Assert.Equal(rows.Count, summary["kept"]!.GetValue<int>());
     }
 
+    /// <summary>
+    /// Over HTTP, <c>generator.tokenizer_path</c> (the served model's folder) bounds the chunks in the model's own tokens,
+    /// as in process: a document longer than a chunk is cut at the same places, so both write the same pairs (words
+    /// would cut elsewhere and, on a small context, overflow it).
+    /// </summary>
     [SharedDataFact]
     public void U2sOverHttpFromFedllmServeWritesWhatTheInProcessGeneratorWrites()
     {
         using var temp = new TempDirectory();
-        string corpus = Corpus(temp);
+        string corpus = temp.File("corpus.txt");
+        File.WriteAllLines(corpus, [.. Documents, string.Join(" ", Documents.Select(d => "Doctors agree on this point. " + d))]);
         int port = BackgroundCli.FreePort();
         using var server = BackgroundCli.Start("fedllm serve", temp.Path, "serve", "--model", generator.Model, "--adapter", $"tutor={generator.Tutor}",
             "--listen", $"http://127.0.0.1:{port}", "--max-batch", "4");
         server.WaitFor("listening on", TimeSpan.FromMinutes(3));
 
-        var local = CliProcess.Run(U2sArguments(corpus, temp.File("local.jsonl"), "--generator.model-path", generator.Model, "--generator.adapter-path", generator.Tutor));
+        // Chunks of at most 40 tokens: the long last document is cut into several.
+        string[] chunks = ["--chunk-tokens", "40"];
+        var local = CliProcess.Run([.. U2sArguments(corpus, temp.File("local.jsonl"), "--generator.model-path", generator.Model, "--generator.adapter-path", generator.Tutor), .. chunks]);
         Assert.True(local.ExitCode == 0, local.Stderr);
-        var remote = CliProcess.Run(U2sArguments(corpus, temp.File("remote.jsonl"), "--generator.endpoint", $"http://127.0.0.1:{port}/v1", "--generator.model", "tutor"));
+        var remote = CliProcess.Run([.. U2sArguments(corpus, temp.File("remote.jsonl"), "--generator.endpoint", $"http://127.0.0.1:{port}/v1", "--generator.model", "tutor",
+            "--generator.tokenizer-path", generator.Model), .. chunks]);
         Assert.True(remote.ExitCode == 0, remote.Stderr);
         Assert.NotEmpty(Rows(temp.File("remote.jsonl")));
         Assert.Equal(File.ReadAllText(temp.File("local.jsonl")), File.ReadAllText(temp.File("remote.jsonl")));
+        Assert.Equal(File.ReadAllText(temp.File("local.summary.json")), File.ReadAllText(temp.File("remote.summary.json")));
+        Assert.True(JsonNode.Parse(File.ReadAllText(temp.File("remote.summary.json")))!["prompts"]!.GetValue<int>() > Documents.Length + 1, "the long document was not cut");
     }
 
     /// <summary>
