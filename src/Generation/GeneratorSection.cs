@@ -37,6 +37,11 @@ public sealed record GeneratorSection
     public int MaxRetries { get; init; } = 4;
     /// <summary>Endpoint: the first retry's delay in seconds; each later one doubles it (with jitter), unless the server says Retry-After.</summary>
     public double RetryDelaySeconds { get; init; } = 1;
+    /// <summary>
+    /// Endpoint: a model folder holding the served model's tokenizer, so text meant to fit its context (U2S chunks) is
+    /// measured in its tokens; without it, an endpoint's text is measured in words, which can overflow a small context.
+    /// </summary>
+    public string? TokenizerPath { get; init; }
 
     /// <summary>Both: a folder of cached responses; a repeated request is answered from it without generating.</summary>
     public string? CacheDir { get; init; }
@@ -58,6 +63,10 @@ public sealed record GeneratorSection
             if (!(TimeoutSeconds > 0)) problems.Add($"{prefix}timeout_seconds must be positive, got {TimeoutSeconds.ToString(CultureInfo.InvariantCulture)}");
             if (MaxRetries < 0) problems.Add($"{prefix}max_retries must be >= 0, got {MaxRetries}");
             if (!(RetryDelaySeconds >= 0)) problems.Add($"{prefix}retry_delay_seconds must be >= 0, got {RetryDelaySeconds.ToString(CultureInfo.InvariantCulture)}");
+        }
+        else if (TokenizerPath is not null)
+        {
+            problems.Add($"{prefix}tokenizer_path applies to an endpoint; an in-process model counts with its own tokenizer");
         }
         if (ModelPath is not null)
         {

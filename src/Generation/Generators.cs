@@ -4,6 +4,7 @@ using FedLlm.Generation.Endpoint;
 using FedLlm.Generation.Local;
 using FedLlm.Models;
 using FedLlm.Models.Lora;
+using FedLlm.Tokenization;
 using Microsoft.Extensions.AI;
 
 namespace FedLlm.Generation;
@@ -61,9 +62,17 @@ public static class Generators
         return Path.GetFullPath(directory) + "#" + Convert.ToHexStringLower(SHA256.HashData(weights));
     }
 
-    /// <summary>The in-process model's token count of a text (so chunks are bounded in its own tokens), or null for an endpoint.</summary>
-    public static Func<string, int>? TokenCounter(IChatClient client) =>
-        client.GetService<LocalChatClient>() is { } local ? text => local.Model.Tokenizer.Encode(text).Count : null;
+    /// <summary>
+    /// A text's token count for the generator (so chunks are bounded in its tokens): the in-process model's tokenizer, or
+    /// for an endpoint the tokenizer in <see cref="GeneratorSection.TokenizerPath"/>; null for an endpoint without one.
+    /// </summary>
+    public static Func<string, int>? TokenCounter(IChatClient client, GeneratorSection section)
+    {
+        if (client.GetService<LocalChatClient>() is { } local) return text => local.Model.Tokenizer.Encode(text).Count;
+        if (section.TokenizerPath is null) return null;
+        var tokenizer = TokenizerLoader.Load(section.TokenizerPath);
+        return text => tokenizer.Encode(text).Count;
+    }
 
     /// <summary>Embeddings from the in-process model behind <paramref name="client"/> (mean-pooled hidden states), or null for an endpoint.</summary>
     public static IEmbeddingGenerator<string, Embedding<float>>? Embedder(IChatClient client) =>

@@ -24,6 +24,9 @@ public sealed class OpenAiServer(ServedModels models, ServeOptions options)
     private long _generationRequests;
     private long _unauthorised;
 
+    /// <summary>Completion requests received so far (what /health reports): a re-run answered from a client's cache adds none.</summary>
+    public long GenerationRequests => Interlocked.Read(ref _generationRequests);
+
     /// <summary>Serves until <paramref name="cancellation"/>; <paramref name="listening"/> gets each bound address once ready.</summary>
     public async Task RunAsync(Action<string> listening, CancellationToken cancellation)
     {

@@ -57,7 +57,7 @@ public static class FedgcExperiment
         table.Add("no augmentation", [.. ExperimentArms.Scores(plain.Final), 0]);
         table.Add($"FedGC ({Recipe(config.Fedgc)})", [.. ExperimentArms.Scores(augmented.Final), ExperimentArms.GeneratedRows(augmented.Run)]);
         table.Note("Scores are on real records only: each client's held-out slice and the global test slice; generated rows are tagged origin: fedgc in synthetic/client-*.jsonl.");
-        table.Note($"Runs: {plain.Run.Path}, {augmented.Run.Path}; generator {backend.Description}.");
+        table.Note($"Runs: {plain.Run.Path}, {augmented.Run.Path}; generator {backend.Usage}.");
         return table;
     }
 

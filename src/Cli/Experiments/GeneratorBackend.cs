@@ -19,6 +19,7 @@ public sealed class GeneratorBackend : IAsyncDisposable
     private readonly Dictionary<string, GeneratorSection> _sections = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task? _server;
+    private OpenAiServer? _endpoint;
     private ServedModels? _served;
 
     private GeneratorBackend()
@@ -26,6 +27,12 @@ public sealed class GeneratorBackend : IAsyncDisposable
     }
 
     public string Description { get; private set; } = "";
+
+    /// <summary>
+    /// <see cref="Description"/> with, over HTTP, the generation requests the server received so far: what a re-run
+    /// answered from the response cache did not send.
+    /// </summary>
+    public string Usage => _endpoint is null ? Description : $"{Description}, {_endpoint.GenerationRequests} generation request(s) served";
 
     /// <param name="adapters">Role → adapter folder; a null folder is the base model itself.</param>
     public static async Task<GeneratorBackend> StartAsync(ExperimentConfig config, IReadOnlyDictionary<string, string?> adapters, string cacheDirectory)
@@ -53,7 +60,8 @@ public sealed class GeneratorBackend : IAsyncDisposable
         };
         backend._served = ServedModels.Load(options);
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        backend._server = Task.Run(() => new OpenAiServer(backend._served, options).RunAsync(address => listening.TrySetResult(address), backend._stop.Token));
+        backend._endpoint = new OpenAiServer(backend._served, options);
+        backend._server = Task.Run(() => backend._endpoint.RunAsync(address => listening.TrySetResult(address), backend._stop.Token));
         if (await Task.WhenAny(listening.Task, backend._server) != listening.Task)
         {
             await backend.DisposeAsync();
@@ -65,6 +73,8 @@ public sealed class GeneratorBackend : IAsyncDisposable
             backend._sections[role] = new GeneratorSection
             {
                 Endpoint = address + "/v1", Model = names[role], CacheDir = cacheDirectory, MaxConcurrency = 16, TimeoutSeconds = 600, MaxRetries = 2,
+                // The served model's own tokenizer bounds U2S chunks, exactly as in process (words would overflow a small context).
+                TokenizerPath = modelPath,
             };
         }
         backend.Description = $"over HTTP ({address})";

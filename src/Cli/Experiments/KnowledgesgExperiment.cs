@@ -94,7 +94,7 @@ public static class KnowledgesgExperiment
         table.Add("server synthesis from the base model (no DP adapter)", Score(fromBase.Final, fromBaseRows));
         table.Add("KnowledgeSG (DP adapter → instructions → professional answers)", Score(knowledgeSg.Final, knowledgeSgRows));
         table.Note($"{heldOut.Count} held-out private records score every arm; {train.Count} private records train the client arms; seeds: {seeds.Count} public instructions.");
-        table.Note($"Runs under {folder}; synthetic datasets synthetic-*.jsonl (tagged origin: knowledgesg) with their .summary.json; generators {backend.Description}.");
+        table.Note($"Runs under {folder}; synthetic datasets synthetic-*.jsonl (tagged origin: knowledgesg) with their .summary.json; generators {backend.Usage}.");
 
         var ledger = Ledger(guarantee, dp.Run, knowledgeSg.Run);
         AtomicFile.Write(Path.Combine(folder, "privacy-ledger.json"), Encoding.UTF8.GetBytes(ledger.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true })));

@@ -74,7 +74,7 @@ public static class U2sExperiment
         table.Add("raw text (continued pre-training)", [.. ExperimentArms.Scores(raw.Final), null]);
         table.Add("FedIT-U2S pairs", [.. ExperimentArms.Scores(u2s.Final), ExperimentArms.GeneratedRows(u2s.Run)]);
         table.Note("Test = instruction data of the domain held by no client; held-out = each client's own raw text (the same records in every arm).");
-        table.Note($"Runs: {raw.Run.Path}, {u2s.Run.Path}; generated pairs (tagged origin: u2s, with their source chunk) in {u2s.Run.File("synthetic")}; generator {backend.Description}.");
+        table.Note($"Runs: {raw.Run.Path}, {u2s.Run.Path}; generated pairs (tagged origin: u2s, with their source chunk) in {u2s.Run.File("synthetic")}; generator {backend.Usage}.");
         return table;
     }
 

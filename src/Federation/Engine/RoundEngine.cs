@@ -131,6 +131,8 @@ public sealed class RoundEngine
             }
         }
 
+        // A local-only client starts from and keeps its own weights: handing them over inside one process is not traffic.
+        if (_strategy.IsLocalOnly) bytesDown = bytesUp = 0;
         return new RoundOutcome(round, next, sampled, accepted, rejected, AggregationMath.Distance(global, next), bytesDown, bytesUp, clock.Elapsed.TotalSeconds)
         {
             AggregatePayload = aggregatePayload,

@@ -99,7 +99,7 @@ public static class ClientSynthesis
                 _pool ??= SynthesisInputs.LoadPairs(config.U2s.Pool!, "u2s.pool");
                 var corpus = client.Train.Select((e, i) => new SourceText(SynthesisInputs.TextOf(e), e.Metadata.Source ?? $"client {client.ClientId} record {i}")).ToList();
                 var embedder = Generators.Embedder(generator) is { } model ? new EmbeddingGeneratorEmbedder(model) : null;
-                var synthesizer = new U2sSynthesizer(generator, config.U2s, Generators.TokenCounter(generator) ?? U2sSynthesizer.CountWords, embedder);
+                var synthesizer = new U2sSynthesizer(generator, config.U2s, Generators.TokenCounter(generator, config.U2s.Generator) ?? U2sSynthesizer.CountWords, embedder);
                 try
                 {
                     return await synthesizer.RunAsync(corpus, _pool, config.Seed, coordinates, cancellation);

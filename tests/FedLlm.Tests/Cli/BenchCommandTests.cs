@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using FedLlm.Data.Demo;
 using FedLlm.Models.Conversion;
+using FedLlm.Synthesis.Output;
 using FedLlm.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -103,11 +105,71 @@ public class BenchCommandTests(ITestOutputHelper output)
             bool allEqual = means.Values.All(m => m == lowest);
             foreach (var (method, mean) in means) Assert.Equal(!allEqual && mean == lowest, loss[method]![dataset]!["best"]!.GetValue<bool>());
         }
+        // Traffic: the federated methods exchange adapters every round, the local baseline nothing (0 MiB, not a gap).
+        var traffic = results["tables"]!["mib_exchanged"]!["rows"]!;
+        foreach (string dataset in new[] { "alpaca", "gsm8k" })
+        {
+            Assert.Equal(0.0, traffic["local"]![dataset]!["mean"]!.GetValue<double>());
+            Assert.True(traffic["fedavg"]![dataset]!["mean"]!.GetValue<double>() > 0);
+        }
         string markdown = File.ReadAllText(temp.File("bench/small/results.md"));
         Assert.Contains("## held_out_loss", markdown);
         Assert.Contains("| method | alpaca | gsm8k |", markdown);
         Assert.True(File.Exists(temp.File("bench/small/results.html")));
         Assert.True(File.Exists(Path.Combine(cells, "local__gsm8k__seed2", "report.html")));
+    }
+
+    /// <summary>
+    /// A bench's <c>results.html</c> in real headless Chromium: one table per metric plus the cell list, one drawn bar
+    /// chart per metric, no console error; the local baseline's traffic reads 0. A screenshot is kept under
+    /// TestResults/screenshots.
+    /// </summary>
+    [ChromiumFact]
+    public async Task ABenchReportPageRendersItsTablesAndChartsWithoutConsoleErrors()
+    {
+        using var temp = new TempDirectory();
+        string model = CliProcess.InitTinyModel(temp.File("model"));
+        string records = temp.File("records.jsonl");
+        SyntheticDatasetWriter.Write(records, DemoTasks.Generate(24, seed: 5).Select(e =>
+            new SyntheticExample(e.Conversation.Turns[0].Content, e.Conversation.FinalResponse!, Origin: null)));
+        File.WriteAllText(temp.File("matrix.yaml"), $$"""
+            name: page
+            output_directory: {{temp.File("bench")}}
+            set: {model.path: {{model}}, data.path: {{records}}, data.template: chatml, data.held_out_fraction: 0.2, split.method: iid, split.clients: 2, rounds: 2, training.max_steps: 1, training.batch_size: 2, training.max_sequence_length: 48, evaluation.max_examples: 2, evaluation.max_accuracy_examples: 0}
+            methods:
+              - name: fedavg
+              - name: local
+            datasets:
+              - name: demo
+            seeds: [1, 2]
+            """);
+        var result = CliProcess.Run("bench", "--matrix", temp.File("matrix.yaml"));
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        var tables = JsonNode.Parse(File.ReadAllText(temp.File("bench/page/results.json")))!["tables"]!.AsObject();
+        Assert.Contains("mib_exchanged", tables.Select(t => t.Key));
+
+        await using var browser = await HeadlessChromium.StartAsync();
+        await browser.OpenAsync(new Uri(temp.File("bench/page/results.html")).AbsoluteUri, TimeSpan.FromSeconds(1));
+        string screenshot = HeadlessChromium.ScreenshotPath("bench-report.png");
+        await browser.ScreenshotAsync(screenshot);
+        output.WriteLine($"screenshot: {screenshot}");
+
+        Assert.Empty(browser.Errors);
+        Assert.True(await browser.CountAsync("table") >= tables.Count + 1, "a table per metric and the cell list");
+        Assert.Equal(tables.Count, await browser.CountAsync("figure.chart svg"));
+        Assert.True(await browser.CountAsync("figure.chart svg rect") >= 2 * tables.Count, "a bar per method in every chart");
+        Assert.Equal(0, await browser.CountAsync("figure.chart:empty"));
+        // The rows of the table under the mib_exchanged heading, as the page shows them.
+        var rows = (await browser.EvaluateAsync("""
+            (() => {
+              let e = [...document.querySelectorAll('h2')].find(h => h.textContent.trim() === 'mib_exchanged').nextElementSibling;
+              while (e && e.tagName !== 'TABLE' && !e.querySelector('table')) e = e.nextElementSibling;
+              const table = e.tagName === 'TABLE' ? e : e.querySelector('table');
+              return [...table.rows].map(r => [...r.cells].map(c => c.textContent.trim()).join(' | '));
+            })()
+            """))!.AsArray().Select(r => r!.GetValue<string>()).ToList();
+        Assert.Contains("local | 0.0000 ± 0.0000", rows);
+        Assert.Single(rows, r => r.StartsWith("fedavg | ", StringComparison.Ordinal) && !r.Contains("0.0000 ± 0.0000", StringComparison.Ordinal));
     }
 
     [Fact]

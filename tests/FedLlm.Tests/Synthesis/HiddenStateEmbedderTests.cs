@@ -30,13 +30,19 @@ public class HiddenStateEmbedderTests : IClassFixture<TinyServedModel>
     }
 
     [Fact]
-    public void OnlyTheInProcessGeneratorOffersEmbeddingsAndATokenCount()
+    public void OnlyTheInProcessGeneratorOffersEmbeddingsAndAnEndpointCountsTokensOnlyWithATokenizerPath()
     {
-        using var local = Generators.Create(new GeneratorSection { ModelPath = _model.ModelDirectory });
+        var localSection = new GeneratorSection { ModelPath = _model.ModelDirectory };
+        using var local = Generators.Create(localSection);
         Assert.NotNull(Generators.Embedder(local));
-        Assert.True(Generators.TokenCounter(local)!("count from one to five") > 0);
-        using var endpoint = Generators.Create(new GeneratorSection { Endpoint = "http://127.0.0.1:9/v1", Model = "m" });
+        int tokens = Generators.TokenCounter(local, localSection)!("count from one to five");
+        Assert.True(tokens > 0);
+        var endpointSection = new GeneratorSection { Endpoint = "http://127.0.0.1:9/v1", Model = "m" };
+        using var endpoint = Generators.Create(endpointSection);
         Assert.Null(Generators.Embedder(endpoint));
-        Assert.Null(Generators.TokenCounter(endpoint));
+        Assert.Null(Generators.TokenCounter(endpoint, endpointSection));
+        // With the served model's folder, an endpoint's text is counted exactly as the model counts it.
+        Assert.Equal(tokens, Generators.TokenCounter(endpoint, endpointSection with { TokenizerPath = _model.ModelDirectory })!("count from one to five"));
+        Assert.Contains("tokenizer_path applies to an endpoint", string.Join("; ", (localSection with { TokenizerPath = "x" }).Validate()));
     }
 }

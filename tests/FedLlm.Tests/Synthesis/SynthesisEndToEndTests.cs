@@ -72,22 +72,80 @@ public class SynthesisEndToEndTests(TutoredStories generator)
         Assert.Equal(rows.Count, summary["kept"]!.GetValue<int>());
     }
 
+    /// <summary>
+    /// Over HTTP, <c>generator.tokenizer_path</c> (the served model's folder) bounds the chunks in the model's own tokens,
+    /// as in process: a document longer than a chunk is cut at the same places, so both write the same pairs (words
+    /// would cut elsewhere and, on a small context, overflow it).
+    /// </summary>
     [SharedDataFact]
     public void U2sOverHttpFromFedllmServeWritesWhatTheInProcessGeneratorWrites()
     {
         using var temp = new TempDirectory();
-        string corpus = Corpus(temp);
+        string corpus = temp.File("corpus.txt");
+        File.WriteAllLines(corpus, [.. Documents, string.Join(" ", Documents.Select(d => "Doctors agree on this point. " + d))]);
         int port = BackgroundCli.FreePort();
         using var server = BackgroundCli.Start("fedllm serve", temp.Path, "serve", "--model", generator.Model, "--adapter", $"tutor={generator.Tutor}",
             "--listen", $"http://127.0.0.1:{port}", "--max-batch", "4");
         server.WaitFor("listening on", TimeSpan.FromMinutes(3));
 
-        var local = CliProcess.Run(U2sArguments(corpus, temp.File("local.jsonl"), "--generator.model-path", generator.Model, "--generator.adapter-path", generator.Tutor));
+        // Chunks of at most 40 tokens: the long last document is cut into several.
+        string[] chunks = ["--chunk-tokens", "40"];
+        var local = CliProcess.Run([.. U2sArguments(corpus, temp.File("local.jsonl"), "--generator.model-path", generator.Model, "--generator.adapter-path", generator.Tutor), .. chunks]);
         Assert.True(local.ExitCode == 0, local.Stderr);
-        var remote = CliProcess.Run(U2sArguments(corpus, temp.File("remote.jsonl"), "--generator.endpoint", $"http://127.0.0.1:{port}/v1", "--generator.model", "tutor"));
+        var remote = CliProcess.Run([.. U2sArguments(corpus, temp.File("remote.jsonl"), "--generator.endpoint", $"http://127.0.0.1:{port}/v1", "--generator.model", "tutor",
+            "--generator.tokenizer-path", generator.Model), .. chunks]);
         Assert.True(remote.ExitCode == 0, remote.Stderr);
         Assert.NotEmpty(Rows(temp.File("remote.jsonl")));
         Assert.Equal(File.ReadAllText(temp.File("local.jsonl")), File.ReadAllText(temp.File("remote.jsonl")));
+        Assert.Equal(File.ReadAllText(temp.File("local.summary.json")), File.ReadAllText(temp.File("remote.summary.json")));
+        Assert.True(JsonNode.Parse(File.ReadAllText(temp.File("remote.summary.json")))!["prompts"]!.GetValue<int>() > Documents.Length + 1, "the long document was not cut");
+    }
+
+    /// <summary>
+    /// KnowledgeSG's server stage on the real stories260K (standing in for both the DP model and the professional):
+    /// instructions from k public shots, filtered, answered. In process and through <c>fedllm serve</c> it writes the same
+    /// dataset; with the server stopped, a re-run over HTTP is answered entirely from the response cache.
+    /// </summary>
+    [SharedDataFact]
+    public void KnowledgeSgWritesTheSameDatasetInProcessAndOverHttpAndARerunNeedsNoServer()
+    {
+        using var temp = new TempDirectory();
+        int port = BackgroundCli.FreePort();
+        string endpoint = $"http://127.0.0.1:{port}/v1", cache = temp.File("cache");
+        // The pool's short Alpaca instructions as the public seeds: two shots and the generation fit a 512-token context.
+        string[] Arguments(string output, params string[] generators) =>
+        [
+            "synthesize", "knowledgesg", "--seeds", generator.Pool, "--out", output, "--seed", "5", "--prompts", "6", "--shots", "2",
+            "--sampling.temperature", "0.7", "--sampling.max-new-tokens", "32", "--answer-sampling.max-new-tokens", "48", .. generators,
+        ];
+        string[] overHttp = ["--generator.endpoint", endpoint, "--generator.model", "stories", "--generator.cache-dir", cache,
+            "--professional.endpoint", endpoint, "--professional.model", "stories", "--professional.cache-dir", cache];
+
+        var local = CliProcess.Run(Arguments(temp.File("local.jsonl"), "--generator.model-path", generator.Model, "--professional.model-path", generator.Model));
+        Assert.True(local.ExitCode == 0, local.Stderr);
+        using (var server = BackgroundCli.Start("fedllm serve", temp.Path, "serve", "--model", generator.Model, "--served-model-name", "stories",
+            "--listen", $"http://127.0.0.1:{port}", "--max-batch", "4"))
+        {
+            server.WaitFor("listening on", TimeSpan.FromMinutes(3));
+            var remote = CliProcess.Run(Arguments(temp.File("remote.jsonl"), overHttp));
+            Assert.True(remote.ExitCode == 0, remote.Stderr);
+        }
+        var rerun = CliProcess.Run(Arguments(temp.File("rerun.jsonl"), overHttp));
+        Assert.True(rerun.ExitCode == 0, rerun.Stderr);
+
+        var rows = Rows(temp.File("local.jsonl"));
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r =>
+        {
+            Assert.Equal("knowledgesg", r["origin"]!.GetValue<string>());
+            Assert.False(string.IsNullOrWhiteSpace(r["instruction"]!.GetValue<string>()));
+            Assert.False(string.IsNullOrWhiteSpace(r["response"]!.GetValue<string>()));
+        });
+        Assert.Equal(File.ReadAllText(temp.File("local.jsonl")), File.ReadAllText(temp.File("remote.jsonl")));
+        Assert.Equal(File.ReadAllText(temp.File("remote.jsonl")), File.ReadAllText(temp.File("rerun.jsonl")));
+        var summary = JsonNode.Parse(File.ReadAllText(temp.File("local.summary.json")))!;
+        Assert.Equal(6, summary["prompts"]!.GetValue<int>());
+        Assert.Equal(rows.Count, summary["kept"]!.GetValue<int>());
     }
 
     private RunConfig Run(TempDirectory temp, string data, string format, string split) => new()

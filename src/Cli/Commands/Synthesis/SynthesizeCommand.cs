@@ -47,7 +47,7 @@ public static class SynthesizeCommand
             var examples = SynthesisInputs.LoadPairs(parse.GetRequiredValue(pool).FullName, "pool");
             using var generator = Generators.Create(settings.Generator);
             var embedder = Generators.Embedder(generator) is { } model ? new EmbeddingGeneratorEmbedder(model) : null;
-            var synthesizer = new U2sSynthesizer(generator, settings, Generators.TokenCounter(generator) ?? U2sSynthesizer.CountWords, embedder);
+            var synthesizer = new U2sSynthesizer(generator, settings, Generators.TokenCounter(generator, settings.Generator) ?? U2sSynthesizer.CountWords, embedder);
             ConsoleOutput.Info($"u2s: {texts.Count} documents, a pool of {examples.Count} examples, generator {Describe(settings.Generator)}");
             var result = await synthesizer.RunAsync(texts, examples, settings.Seed, cancellation: cancellation);
             Write(parse.GetRequiredValue(output).FullName, result);
