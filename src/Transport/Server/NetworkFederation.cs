@@ -42,8 +42,11 @@ public sealed class NetworkFederation(
         if (start.ResumedAfterRound is int done) database.Event("resumed", null, $"resuming after round {done + 1}");
     }
 
-    public override Task ReadyAsync(CancellationToken cancellation) =>
-        executor.WaitForJoinedAsync(server.WaitForClients == 0 ? Members.Count : Math.Min(server.WaitForClients, Members.Count), cancellation);
+    // wait_for_clients, when set, is a number of joins; otherwise every member counts once it joined or was given up
+    // on, and at least min_clients must have joined, so a server started before its members does not fail its rounds.
+    public override Task ReadyAsync(CancellationToken cancellation) => server.WaitForClients > 0
+        ? executor.WaitForJoinedAsync(Math.Min(server.WaitForClients, Members.Count), Math.Min(server.WaitForClients, Members.Count), cancellation)
+        : executor.WaitForJoinedAsync(Members.Count, Math.Min(server.MinClients, Members.Count), cancellation);
 
     public override float[] AfterRound(RoundOutcome outcome, float[] global)
     {

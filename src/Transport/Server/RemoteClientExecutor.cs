@@ -90,11 +90,12 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
     }
 
     /// <summary>
-    /// Waits until at least <paramref name="count"/> distinct clients have joined or are gone (a member that has not
-    /// joined within a lease is not waited for: the rounds go on without it, as the server's log says, and it is
-    /// welcome whenever it joins).
+    /// Waits until at least <paramref name="minimumJoined"/> distinct clients have joined, and at least
+    /// <paramref name="count"/> have joined or are gone (a member that has not joined within a lease is not waited for:
+    /// the rounds go on without it, as the server's log says, and it is welcome whenever it joins). Members started
+    /// long after the server are still awaited up to <paramref name="minimumJoined"/>, so round 1 is not lost to them.
     /// </summary>
-    public async Task WaitForJoinedAsync(int count, CancellationToken cancellation)
+    public async Task WaitForJoinedAsync(int count, int minimumJoined, CancellationToken cancellation)
     {
         while (true)
         {
@@ -102,7 +103,7 @@ public sealed class RemoteClientExecutor(int clientCount, TimeSpan roundDeadline
             lock (_gate)
             {
                 int settled = Enumerable.Range(0, _slots.Length).Count(id => _joined.Contains(id) || goneReason?.Invoke(id) is not null);
-                if (settled >= count) return;
+                if (_joined.Count >= minimumJoined && settled >= count) return;
                 changed = _joinedChanged.Task;
             }
             await changed.WaitAsync(cancellation);
