@@ -66,7 +66,10 @@ public sealed class CausalLm : nn.Module
     /// <summary>fp32 logits from final-norm hidden states: the output projection (or the tied embedding).</summary>
     public Tensor Logits(Tensor normedHidden)
     {
-        var logits = _lmHead is not null ? _lmHead.forward(normedHidden) : nn.functional.linear(normedHidden, _model.EmbedTokens);
+        var embed = _model.EmbedTokens;
+        var logits = _lmHead is not null ? _lmHead.forward(normedHidden)
+            : embed.dtype == ScalarType.BFloat16 ? BFloat16Compute.Linear(normedHidden, embed, null)
+            : nn.functional.linear(normedHidden, embed);
         return logits.to(ScalarType.Float32);
     }
 

@@ -43,7 +43,7 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     {
         // Base weights may be bf16 while adapters stay fp32: run the base in its own dtype, return the adapter's.
         var x = input.dtype == Weight.dtype ? input : input.to(Weight.dtype);
-        var output = nn.functional.linear(x, Weight, Bias);
+        var output = Weight.dtype == ScalarType.BFloat16 ? BFloat16Compute.Linear(x, Weight, Bias) : nn.functional.linear(x, Weight, Bias);
         if (Adapter is { Enabled: true } adapter)
         {
             using var delta = adapter.Forward(input);

@@ -54,8 +54,9 @@ public sealed class LoraLayer : ILinearAdapter
     {
         using var scope = NewDisposeScope();
         var x = input.to(ScalarType.Float32);
-        if (Training && _dropout > 0) x = nn.functional.dropout(x, _dropout, training: true);
-        var delta = nn.functional.linear(nn.functional.linear(x, A.Weight), B.Weight).mul_(_scaling);
+        if (Training && _dropout > 0) x = FastDropout.Apply(x, _dropout);
+        // Scaling the rank-r intermediate rather than the output touches r values per token instead of out_features.
+        var delta = nn.functional.linear(nn.functional.linear(x, A.Weight).mul_(_scaling), B.Weight);
         if (Tap is { } tap) delta = tap.OnForward(this, x, delta);
         return delta.MoveToOuterDisposeScope();
     }
