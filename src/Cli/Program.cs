@@ -1,3 +1,5 @@
 using FedLlm.Cli;
+using FedLlm.Models;
 
+NativeThreads.ConfigureBeforeLibtorchLoads();
 return await CliApp.RunAsync(args);
