@@ -123,14 +123,14 @@ internal static class AggregationMath
         for (; j < values.Length; j++) result[j] = (float)values[j];
     }
 
-    /// <summary>The pseudo-gradient Δ = mean(w_i) − w, in double.</summary>
-    public static double[] MeanDelta(IReadOnlyList<ClientUpdate> updates, ReadOnlySpan<float> global, bool weightedBySampleCount)
+    /// <summary>The pseudo-gradient Δ = mean(w_i) − w in double, the subtraction fused into the mean's single pass.</summary>
+    public static double[] MeanDelta(IReadOnlyList<ClientUpdate> updates, float[] global, bool weightedBySampleCount)
     {
-        double[] delta = Mean(updates, global.Length, weightedBySampleCount);
-        for (int j = 0; j < delta.Length; j++)
-        {
-            delta[j] -= global[j];
-        }
+        float[][] arrays = [.. updates.Select(u => u.Weights)];
+        double[] scales = Scales(updates, weightedBySampleCount);
+        double divisor = Divisor(arrays, scales, global.Length, null);
+        var delta = GC.AllocateUninitializedArray<double>(global.Length);
+        ForEachBlock(global.Length, (start, end) => DoubleMeanKernel.RunMinus(arrays, scales, divisor, global, start, end, delta));
         return delta;
     }
 

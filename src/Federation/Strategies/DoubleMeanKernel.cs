@@ -14,6 +14,10 @@ internal static class DoubleMeanKernel
     public static void Run(float[][] vectors, double[] scales, double divisor, int start, int end, double[] mean) =>
         Run(vectors, scales, divisor, start, end, new DoubleSink(mean));
 
+    /// <summary>The mean minus <paramref name="origin"/>, subtracted after the division (the plain loop's second pass).</summary>
+    public static void RunMinus(float[][] vectors, double[] scales, double divisor, float[] origin, int start, int end, double[] delta) =>
+        Run(vectors, scales, divisor, start, end, new DifferenceSink(delta, origin));
+
     /// <summary>The same sums rounded to float once at the end (the fallback of the float kernel).</summary>
     public static void RunToSingle(float[][] vectors, double[] scales, double divisor, int start, int end, float[] mean) =>
         Run(vectors, scales, divisor, start, end, new SingleSink(mean));
@@ -69,6 +73,19 @@ internal static class DoubleMeanKernel
         }
 
         public void Store(int index, double value) => target[index] = value;
+    }
+
+    private readonly struct DifferenceSink(double[] target, float[] origin) : ISink
+    {
+        public void Store(int index, Vector256<double> lower, Vector256<double> upper)
+        {
+            ref double first = ref MemoryMarshal.GetArrayDataReference(target);
+            var (originLower, originUpper) = Vector256.Widen(Vector256.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(origin), (nuint)index));
+            (lower - originLower).StoreUnsafe(ref first, (nuint)index);
+            (upper - originUpper).StoreUnsafe(ref first, (nuint)(index + Vector256<double>.Count));
+        }
+
+        public void Store(int index, double value) => target[index] = value - origin[index];
     }
 
     private readonly struct SingleSink(float[] target) : ISink
