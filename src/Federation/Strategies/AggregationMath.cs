@@ -3,7 +3,10 @@ using System.Runtime.Intrinsics;
 
 namespace FedLlm.Federation.Strategies;
 
-/// <summary>Shared server arithmetic. Sums accumulate in double: with hundreds of clients float sums drift.</summary>
+/// <summary>
+/// Shared server arithmetic. Means that feed further double arithmetic (server optimisers, DP noise) accumulate in
+/// double; FedAvg's float result is computed in float with a bounded error (<see cref="SingleMeanKernel"/>).
+/// </summary>
 internal static class AggregationMath
 {
     /// <summary>
@@ -15,7 +18,10 @@ internal static class AggregationMath
         return WeightedMean([.. updates.Select(u => u.Weights)], Scales(updates, weightedBySampleCount), length);
     }
 
-    /// <summary><see cref="Mean"/> rounded to float (FedAvg's new global).</summary>
+    /// <summary>
+    /// The same mean computed in float at memory speed (FedAvg's new global): within a rounding of the result plus a few
+    /// ulps of the clients' spread of <see cref="Mean"/>, and identical updates average to themselves exactly.
+    /// </summary>
     public static float[] MeanAsSingle(IReadOnlyList<ClientUpdate> updates, int length, bool weightedBySampleCount)
     {
         return WeightedMeanAsSingle([.. updates.Select(u => u.Weights)], Scales(updates, weightedBySampleCount), length);
@@ -31,32 +37,42 @@ internal static class AggregationMath
     /// <summary>
     /// Σ s_i·v_i / D for any non-negative weights s_i, accumulated in double: D = Σ s_i, or a fixed
     /// <paramref name="denominator"/> (DP-FedAvg divides by the expected round size m, not by how many arrived).
+    /// Each value is summed client by client with a multiply then an add and one division, so the result equals the plain
+    /// double loop bit for bit on any CPU and thread count.
     /// </summary>
     public static double[] WeightedMean(IReadOnlyList<float[]> vectors, ReadOnlySpan<double> weights, int length, double? denominator = null)
     {
-        var mean = new double[length];
-        BlockedMean(vectors, weights, length, denominator, (start, block) => block.CopyTo(mean.AsSpan(start)));
+        double divisor = Divisor(vectors, weights, length, denominator);
+        double[] scales = weights.ToArray();
+        float[][] arrays = [.. vectors];
+        var mean = GC.AllocateUninitializedArray<double>(length);
+        ForEachBlock(length, (start, end) => DoubleMeanKernel.Run(arrays, scales, divisor, start, end, mean));
         return mean;
     }
 
     /// <summary>
-    /// <see cref="WeightedMean"/> rounded to float, without the double vector in between (FedAvg's whole step: the
-    /// same bits as <c>ToSingle(WeightedMean(...))</c> at a third of the memory traffic).
+    /// Σ s_i·v_i / Σ s_i in float, at memory speed (FedAvg's new global; see <see cref="SingleMeanKernel"/> for the
+    /// arithmetic and its error bound). Bit-identical for any thread count: every value's arithmetic is fixed by its
+    /// index alone, and the scalar tail rounds exactly as the vector lanes.
     /// </summary>
     public static float[] WeightedMeanAsSingle(IReadOnlyList<float[]> vectors, ReadOnlySpan<double> weights, int length)
     {
-        var mean = new float[length];
-        BlockedMean(vectors, weights, length, null, (start, block) => Narrow(block, mean.AsSpan(start, block.Length)));
+        if (vectors.Count == 0) throw new ArgumentException("the mean of no vectors is undefined");
+        double divisor = Divisor(vectors, weights, length, null);
+        float[] coefficients = SingleMeanKernel.Coefficients(weights, divisor);
+        double[] scales = weights.ToArray();
+        float[][] arrays = [.. vectors];
+        var mean = GC.AllocateUninitializedArray<float>(length);
+        ForEachBlock(length, (start, end) =>
+        {
+            // Values beyond ±1.7e38 can overflow a float difference; such a block is redone in double.
+            if (!SingleMeanKernel.Run(arrays, coefficients, start, end, mean))
+                DoubleMeanKernel.RunToSingle(arrays, scales, divisor, start, end, mean);
+        });
         return mean;
     }
 
-    /// <summary>
-    /// Σ s_i·v_i / D block by block. Blocks small enough to stay in cache while every client's slice is added run on all
-    /// cores; each value is still summed client by client in the same order, with a multiply then an add (no fused
-    /// multiply-add), so the result is the same bit for bit as the plain loop on any CPU and any number of threads.
-    /// </summary>
-    private static void BlockedMean(IReadOnlyList<float[]> vectors, ReadOnlySpan<double> weights, int length, double? denominator,
-        Action<int, Span<double>> emit)
+    private static double Divisor(IReadOnlyList<float[]> vectors, ReadOnlySpan<double> weights, int length, double? denominator)
     {
         if (vectors.Count != weights.Length) throw new ArgumentException($"{vectors.Count} vectors but {weights.Length} weights");
         double totalWeight = 0;
@@ -65,47 +81,26 @@ internal static class AggregationMath
         if (!(divisor > 0)) throw new ArgumentException($"the mean's denominator is {divisor}; it must be positive");
         foreach (var vector in vectors)
             if (vector.Length < length) throw new ArgumentException($"a vector has {vector.Length} values, the mean needs {length}");
+        return divisor;
+    }
 
-        double[] scales = weights.ToArray();
+    /// <summary>
+    /// Runs <paramref name="body"/>(start, end) over fixed blocks of <see cref="BlockLength"/> values on all cores. The
+    /// kernels compute each value from its index alone, so neither the block size nor the schedule changes a bit.
+    /// </summary>
+    internal static void ForEachBlock(int length, Action<int, int> body)
+    {
         int blocks = (length + BlockLength - 1) / BlockLength;
-        Parallel.For(0, blocks, () => new double[BlockLength], (block, _, scratch) =>
+        if (blocks <= 1)
         {
-            int start = block * BlockLength, count = Math.Min(BlockLength, length - start);
-            var sum = scratch.AsSpan(0, count);
-            sum.Clear();
-            for (int i = 0; i < vectors.Count; i++) AddScaled(sum, vectors[i].AsSpan(start, count), scales[i]);
-            for (int j = 0; j < sum.Length; j++) sum[j] /= divisor;
-            emit(start, sum);
-            return scratch;
-        }, _ => { });
-    }
-
-    /// <summary>Values per block of <see cref="BlockedMean"/>: 64 KiB of doubles plus one client's 32 KiB slice.</summary>
-    private const int BlockLength = 8192;
-
-    /// <summary>target[j] += scale · source[j], widened to double, in Vector256 lanes where the hardware has them.</summary>
-    private static void AddScaled(Span<double> target, ReadOnlySpan<float> source, double scale)
-    {
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var factor = Vector256.Create(scale);
-            ref double t = ref MemoryMarshal.GetReference(target);
-            ref float s = ref MemoryMarshal.GetReference(source);
-            for (; j <= target.Length - Vector256<float>.Count; j += Vector256<float>.Count)
-            {
-                var (low, high) = Vector256.Widen(Vector256.LoadUnsafe(ref s, (nuint)j));
-                (Vector256.LoadUnsafe(ref t, (nuint)j) + low * factor).StoreUnsafe(ref t, (nuint)j);
-                (Vector256.LoadUnsafe(ref t, (nuint)(j + Vector256<double>.Count)) + high * factor).StoreUnsafe(ref t, (nuint)(j + Vector256<double>.Count));
-            }
+            body(0, length);
+            return;
         }
-        for (; j < target.Length; j++) target[j] += scale * source[j];
+        Parallel.For(0, blocks, block => body(block * BlockLength, Math.Min(length, (block + 1) * BlockLength)));
     }
 
-    private static void Divide(Span<double> values, double divisor)
-    {
-        for (int j = 0; j < values.Length; j++) values[j] /= divisor;
-    }
+    /// <summary>Values per parallel block: large enough that scheduling costs nothing next to 8 clients' 256 KiB reads.</summary>
+    internal const int BlockLength = 1 << 16;
 
     public static float[] ToSingle(ReadOnlySpan<double> values)
     {
@@ -128,14 +123,14 @@ internal static class AggregationMath
         for (; j < values.Length; j++) result[j] = (float)values[j];
     }
 
-    /// <summary>The pseudo-gradient Δ = mean(w_i) − w, in double.</summary>
-    public static double[] MeanDelta(IReadOnlyList<ClientUpdate> updates, ReadOnlySpan<float> global, bool weightedBySampleCount)
+    /// <summary>The pseudo-gradient Δ = mean(w_i) − w in double, the subtraction fused into the mean's single pass.</summary>
+    public static double[] MeanDelta(IReadOnlyList<ClientUpdate> updates, float[] global, bool weightedBySampleCount)
     {
-        double[] delta = Mean(updates, global.Length, weightedBySampleCount);
-        for (int j = 0; j < delta.Length; j++)
-        {
-            delta[j] -= global[j];
-        }
+        float[][] arrays = [.. updates.Select(u => u.Weights)];
+        double[] scales = Scales(updates, weightedBySampleCount);
+        double divisor = Divisor(arrays, scales, global.Length, null);
+        var delta = GC.AllocateUninitializedArray<double>(global.Length);
+        ForEachBlock(global.Length, (start, end) => DoubleMeanKernel.RunMinus(arrays, scales, divisor, global, start, end, delta));
         return delta;
     }
 

@@ -37,19 +37,12 @@ public sealed class ScaffoldStrategy : FedAvgStrategy
     protected override float[] AggregateCore(int round, float[] global, IReadOnlyList<ClientUpdate> updates, int totalClients)
     {
         float[] control = EnsureControl(global.Length);
-        float[] next = AggregationMath.ToSingle(AggregationMath.Mean(updates, global.Length, weightedBySampleCount: true));
-        var sum = new double[global.Length];
-        foreach (ClientUpdate update in updates)
-        {
-            ReadOnlySpan<float> deltaC = update.Extras[ExchangeKeys.ScaffoldDeltaControl];
-            for (int j = 0; j < sum.Length; j++)
-            {
-                sum[j] += deltaC[j];
-            }
-        }
+        float[] next = AggregationMath.MeanAsSingle(updates, global.Length, weightedBySampleCount: true);
+        double[] meanDeltaC = AggregationMath.WeightedMean([.. updates.Select(u => u.Extras[ExchangeKeys.ScaffoldDeltaControl])],
+            [.. updates.Select(_ => 1.0)], global.Length, denominator: totalClients);
         for (int j = 0; j < control.Length; j++)
         {
-            control[j] = (float)(control[j] + sum[j] / totalClients);
+            control[j] = (float)(control[j] + meanDeltaC[j]);
         }
         return next;
     }

@@ -20,28 +20,83 @@ public class ServerAggregationTests
     }
 
     /// <summary>
-    /// The blocked, vectorised, multithreaded mean equals the plain client-by-client double loop bit for bit, on a
-    /// length that is neither a multiple of the block nor of the vector width, so runs stay identical on any CPU.
+    /// FedAvg's float mean gives the same bits on one thread and on all cores, and for every value whether it falls in a
+    /// vector lane, the scalar tail or another block (a shorter vector moves the tail and the block edges), and it equals
+    /// the documented scalar formula x₀ + Σ c_k·(x_k − x₀) with fused multiply-adds bit for bit, so runs stay identical
+    /// on any CPU and any thread count.
     /// </summary>
     [Fact]
-    public void FedAvgOfManyLongUpdatesEqualsThePlainDoubleLoopBitForBit()
+    public async Task FedAvgIsBitIdenticalAcrossThreadCountsBlocksAndLanes()
     {
-        const int length = 3 * 8192 + 13;
+        const int length = 3 * 65536 + 45;
         var random = new Random(7);
-        float[] global = [.. Enumerable.Range(0, length).Select(_ => (float)random.NextDouble())];
         var updates = Enumerable.Range(0, 5).Select(c => new ClientUpdate(c, 1 + random.Next(1000),
             [.. Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 2 - 1) * 1e3f)])).ToList();
+        float[] global = new float[length];
 
-        float[] next = StrategyRegistry.Create(Options("fedavg")).Aggregate(0, global, updates, 5);
+        float[] allCores = FedAvg(global, updates);
+        // Parallel.For schedules on the current task scheduler: one that runs a single task at a time makes it sequential.
+        float[] oneThread = await Task.Factory.StartNew(() => FedAvg(global, updates), CancellationToken.None, TaskCreationOptions.None,
+            new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, maxConcurrencyLevel: 1).ExclusiveScheduler);
+        const int shorter = length - 65536 - 7;
+        float[] shifted = FedAvg(new float[shorter], [.. updates.Select(u => new ClientUpdate(u.ClientId, u.SampleCount, u.Weights[..shorter]))]);
 
+        Assert.Equal(Bits(allCores), Bits(oneThread));
+        Assert.Equal(Bits(allCores)[..shorter], Bits(shifted));
         double total = updates.Sum(u => (double)u.SampleCount);
         for (int j = 0; j < length; j++)
         {
-            double sum = 0;
-            foreach (var update in updates) sum += (double)update.SampleCount * update.Weights[j];
-            Assert.Equal(BitConverter.SingleToInt32Bits((float)(sum / total)), BitConverter.SingleToInt32Bits(next[j]));
+            float anchor = updates[0].Weights[j], sum = 0;
+            for (int k = 1; k < updates.Count; k++)
+                sum = MathF.FusedMultiplyAdd(updates[k].Weights[j] - anchor, (float)(updates[k].SampleCount / total), sum);
+            Assert.Equal(BitConverter.SingleToInt32Bits(anchor + sum), BitConverter.SingleToInt32Bits(allCores[j]));
         }
     }
+
+    /// <summary>
+    /// The float mean stays within its documented bound of the exact mean, u·|mean| + (K + 2)·u·Σ_{k≥1} w_k·|x_k − x₀|
+    /// with u = 2⁻²⁴, on inputs built to hurt float sums: values of 1e30 that cancel to small means, magnitudes from 1e-30
+    /// to 1e30 side by side, 200 clients with skewed sample counts, and values near float's limit whose differences
+    /// overflow (those blocks are redone in double and match it exactly).
+    /// </summary>
+    [Fact]
+    public void FedAvgStaysWithinItsErrorBoundOnAdversarialInputs()
+    {
+        var random = new Random(11);
+        const int length = 70_001;
+        float Cancelling(int c, int j) => (c % 2 == 0 ? 1e30f : -1e30f) + (float)random.NextDouble();
+        float Mixed(int c, int j) => (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-30, 31)));
+        foreach ((int clients, Func<int, int, float> value) in new[] { (8, (Func<int, int, float>)Cancelling), (8, Mixed), (200, Mixed) })
+        {
+            var updates = Enumerable.Range(0, clients).Select(c => new ClientUpdate(c, 1 + (c * 7919 % 1000) * (c % 3 == 0 ? 1000 : 1),
+                [.. Enumerable.Range(0, length).Select(j => value(c, j))])).ToList();
+            float[] mean = FedAvg(new float[length], updates);
+            double total = updates.Sum(u => (double)u.SampleCount);
+            const double u = 1.0 / (1 << 24);
+            for (int j = 0; j < length; j++)
+            {
+                double exact = 0, spread = 0;
+                foreach (var update in updates)
+                {
+                    exact += update.SampleCount / total * update.Weights[j];
+                    spread += update.SampleCount / total * Math.Abs(update.Weights[j] - (double)updates[0].Weights[j]);
+                }
+                // The double reference itself is off by at most K·2⁻⁵³ of the terms: 2⁻²⁹·K of a float ulp, covered by the slack.
+                double bound = u * Math.Abs(exact) + (clients + 2) * u * spread * 1.001 + float.Epsilon;
+                Assert.True(Math.Abs(mean[j] - exact) <= bound, $"{clients} clients, value {j}: {mean[j]} vs exact {exact}, bound {bound}");
+            }
+        }
+
+        float[] huge = [.. Enumerable.Range(0, length).Select(j => j % 2 == 0 ? 3e38f : -3e38f)];
+        float[] negated = Array.ConvertAll(huge, v => -v);
+        float[] overflowing = FedAvg(new float[length], [new ClientUpdate(0, 1, huge), new ClientUpdate(1, 3, negated)]);
+        for (int j = 0; j < length; j++) Assert.Equal((float)((1.0 * huge[j] + 3.0 * negated[j]) / 4), overflowing[j]);
+    }
+
+    private static float[] FedAvg(float[] global, IReadOnlyList<ClientUpdate> updates) =>
+        StrategyRegistry.Create(Options("fedavg", totalClients: updates.Count)).Aggregate(0, global, updates, updates.Count);
+
+    private static int[] Bits(float[] values) => Array.ConvertAll(values, BitConverter.SingleToInt32Bits);
 
     [Fact]
     public void FedAvgRejectsMismatchedAndDuplicateUpdates()
