@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using FedLlm.Models;
 using FedLlm.Models.Llama;
 using FedLlm.Models.Lora;
 using TorchSharp;
@@ -48,7 +49,41 @@ public static class LoraBenchmark
         result["lora_fp32_base"] = fp32;
         result["lora_bf16_base"] = bf16;
         result["lora_fp32_base_no_dropout"] = noDropout;
+        result["openmp_wait_policy"] = WaitPolicies();
         return result;
+    }
+
+    /// <summary>Child suite: the fp32-base LoRA step alone, under whatever OMP_WAIT_POLICY this process started with.</summary>
+    public const string WaitPolicyChild = "lora-step";
+
+    public static JsonObject RunStep(string[] args)
+    {
+        torch.set_num_threads(Environment.ProcessorCount);
+        var step = Lora(RuntimeBenchmark.FixedConfig(), ScalarType.Float32);
+        step["omp_wait_policy"] = Environment.GetEnvironmentVariable(NativeThreads.WaitPolicyVariable);
+        return step;
+    }
+
+    /// <summary>
+    /// The same step in fresh processes with libgomp's threads waiting passively (FedLlm's setting) and spinning
+    /// (libgomp's default), alternated twice, fastest kept: the wait policy is read once when libtorch loads.
+    /// </summary>
+    private static JsonObject WaitPolicies()
+    {
+        var best = new Dictionary<string, double>();
+        for (int repeat = 0; repeat < 2; repeat++)
+            foreach (string policy in new[] { NativeThreads.WaitPolicy, "ACTIVE" })
+            {
+                var child = ChildBenchmark.Run(WaitPolicyChild, [], new Dictionary<string, string> { [NativeThreads.WaitPolicyVariable] = policy });
+                double tokensPerSecond = child["tokens_per_s"]!.GetValue<double>();
+                best[policy] = Math.Max(best.GetValueOrDefault(policy), tokensPerSecond);
+            }
+        return new JsonObject
+        {
+            ["passive_tokens_per_s"] = best[NativeThreads.WaitPolicy],
+            ["active_tokens_per_s"] = best["ACTIVE"],
+            ["passive_speedup"] = Math.Round(best[NativeThreads.WaitPolicy] / best["ACTIVE"], 2),
+        };
     }
 
     private static JsonObject Lora(ModelConfig config, ScalarType dtype, double? dropout = null)

@@ -18,6 +18,7 @@ var suites = new Dictionary<string, Func<string[], JsonObject>>
     ["aggregation"] = AggregationBenchmark.Run,
     ["generation"] = GenerationBenchmark.Run,
     [RoundsBenchmark.ChildSuite] = RoundsBenchmark.RunOne,
+    [LoraBenchmark.WaitPolicyChild] = LoraBenchmark.RunStep,
 };
 string name = args.Length > 0 ? args[0] : "runtime";
 if (!suites.TryGetValue(name, out var suite))

@@ -43,19 +43,8 @@ public static class RoundsBenchmark
         };
     }
 
-    private static JsonNode RunChild(int clients)
-    {
-        var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { RedirectStandardOutput = true, UseShellExecute = false };
-        // Under `dotnet FedLlm.Bench.dll` the process is the dotnet host; the apphost runs the bench directly.
-        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet") start.ArgumentList.Add(typeof(RoundsBenchmark).Assembly.Location);
-        start.ArgumentList.Add(ChildSuite);
-        start.ArgumentList.Add(clients.ToString(CultureInfo.InvariantCulture));
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark child process");
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"rounds benchmark child for {clients} clients failed (exit {process.ExitCode})");
-        return JsonNode.Parse(output)!;
-    }
+    private static JsonNode RunChild(int clients) =>
+        ChildBenchmark.Run(ChildSuite, [clients.ToString(CultureInfo.InvariantCulture)]);
 
     /// <summary>Child: one federation size in this process.</summary>
     public static JsonObject RunOne(string[] args)
