@@ -50,6 +50,7 @@ public static class PeerBenchmark
     {
         var peerInfo = peer.Ask("info");
         double bandwidth = AggregationBenchmark.ReadBandwidth();
+        var operands = new List<IDisposable>();
         var models = new Dictionary<string, CausalLm>
         {
             ["fp32"] = PeerModel.Load(folder, ScalarType.Float32),
@@ -65,7 +66,7 @@ public static class PeerBenchmark
 
             var figures = new List<Figure>();
             foreach (string dtype in new[] { "fp32", "bf16" })
-                figures.Add(MatmulFigure(dtype, options.MatmulSize));
+                figures.Add(MatmulFigure(dtype, options.MatmulSize, operands));
             var trainers = new List<SftTrainer>();
             foreach (var (dtype, batch, length) in Steps)
             {
@@ -130,6 +131,7 @@ public static class PeerBenchmark
         finally
         {
             foreach (var model in models.Values) model.Dispose();
+            foreach (var operand in operands) operand.Dispose();
         }
     }
 
@@ -151,10 +153,16 @@ public static class PeerBenchmark
         }
     }
 
-    private static Figure MatmulFigure(string dtype, int size)
+    private static Figure MatmulFigure(string dtype, int size, List<IDisposable> operands)
     {
-        var a = randn(size, size).to(dtype == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32);
-        var b = randn(size, size).to(a.dtype);
+        Tensor a, b;
+        using (var scope = NewDisposeScope())
+        {
+            a = randn(size, size).to(dtype == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32).MoveToOuterDisposeScope();
+            b = randn(size, size).to(a.dtype).MoveToOuterDisposeScope();
+        }
+        operands.Add(a);
+        operands.Add(b);
         return new Figure($"matmul_{dtype}_{size}", "gflop_per_s", 2.0 * size * size * size,
             () => { using var c = a.matmul(b); }, $"matmul {dtype} {size}", 0);
     }

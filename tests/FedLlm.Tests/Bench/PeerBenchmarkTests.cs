@@ -33,12 +33,22 @@ public class PeerBenchmarkTests
     /// The peer builds the same model from the same file: its forward loss and its greedy ids on the KV-cache path match
     /// FedLlm's on a tiny random Qwen2 with non-zero q/k/v biases and weights spread enough that the loss depends on them.
     /// </summary>
-    [PyTorchPeerFact]
-    public void PeerComputesFedLlmsLossAndGreedyIds()
+    /// <remarks>With <paramref name="bf16File"/> the folder holds bf16 weights (both sides upcast them to fp32), which
+    /// exercises the peer's own bf16 safetensors reading.</remarks>
+    [PyTorchPeerTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PeerComputesFedLlmsLossAndGreedyIds(bool bf16File)
     {
         using var folder = new TempDirectory();
         var config = PeerModel.Qwen2Config(layers: 2, hidden: 64, intermediate: 128, heads: 4, kvHeads: 2, vocab: 97);
         PeerModel.Write(folder.Path, config, seed: 7, std: 0.3);
+        if (bf16File)
+        {
+            // ModelWeights.Save writes in the model's dtype: a bf16 model rewrites the file as bf16.
+            using var bf16 = PeerModel.Load(folder.Path, ScalarType.BFloat16);
+            ModelWeights.Save(bf16, folder.Path);
+        }
         long[] ids = [3, 17, 42, 5, 88, 13, 60, 21, 9, 77, 34, 50];
 
         double fedLlmLoss;
