@@ -48,7 +48,7 @@ public sealed class PyTorchPeer : IDisposable
     public static string? Unavailable(string python)
     {
         if (!File.Exists(ScriptPath)) return $"the peer script is missing at {ScriptPath} (the bench build copies bench/peer/qwen2_peer.py there)";
-        if (!File.Exists(python)) return $"no Python at {python}: the peer needs Debian's PyTorch (apt-get install python3-torch)";
+        if (!File.Exists(python)) return $"no Python at {python}: the peer needs the Debian package python3-torch (apt-get install python3-torch)";
         var probe = new ProcessStartInfo(python, ["-c", "import torch"]) { RedirectStandardError = true, RedirectStandardOutput = true };
         try
         {
@@ -57,7 +57,7 @@ public sealed class PyTorchPeer : IDisposable
             if (!process.WaitForExit(TimeSpan.FromMinutes(1))) { process.Kill(); return $"{python} -c 'import torch' did not finish within a minute"; }
             if (process.ExitCode == 0) return null;
             string last = error.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? $"exit code {process.ExitCode}";
-            return $"{python} cannot import torch ({last.Trim()}): the peer needs Debian's PyTorch (apt-get install python3-torch)";
+            return $"{python} cannot import torch ({last.Trim()}): the peer needs the Debian package python3-torch (apt-get install python3-torch)";
         }
         catch (System.ComponentModel.Win32Exception e)
         {
