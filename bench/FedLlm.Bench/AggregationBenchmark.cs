@@ -16,25 +16,12 @@ public static class AggregationBenchmark
     {
         int clients = args.Length > 0 ? int.Parse(args[0]) : 8;
         int length = args.Length > 1 ? int.Parse(args[1]) : 10_000_000;
-        var random = new Random(1);
         float[] global = new float[length];
-        var updates = Enumerable.Range(0, clients).Select(c =>
-        {
-            var weights = new float[length];
-            for (int j = 0; j < length; j++) weights[j] = (float)random.NextDouble();
-            return new ClientUpdate(c, 100 + c, weights);
-        }).ToList();
+        var updates = RandomArrays(clients, length).Select((weights, c) => new ClientUpdate(c, 100 + c, weights)).ToList();
         var fedAvg = new FedAvgStrategy(new StrategyOptions { Algorithm = FedAvgStrategy.Kind.Name, TotalClients = clients });
         double checksum = 0;
-        Action readAll = () =>
-        {
-            double total = 0;
-            object gate = new();
-            // The same bytes, read in cache-sized stripes on every core: the read bandwidth FedAvg could reach.
-            Parallel.ForEach(updates, () => 0.0, (update, _, local) => local + TensorPrimitives.Sum<float>(update.Weights),
-                local => { lock (gate) total += local; });
-            checksum = total;
-        };
+        // The same bytes, read on every core: the read bandwidth FedAvg could reach.
+        Action readAll = () => checksum = SumInParallel(updates.Select(u => u.Weights).ToList());
         // FedAvg returns a new vector; its first write faults every page in (≈1 µs a page in a VM), which no
         // arithmetic can avoid. A new result-sized array filled on all cores measures that share in the same run.
         Action newResult = () =>
@@ -62,5 +49,34 @@ public static class AggregationBenchmark
             ["timing"] = "fastest of 5 interleaved repeats after a warm-up, wall clock",
             ["checksum"] = Math.Round(checksum, 1),
         };
+    }
+
+    /// <summary>Sums every array, one per task on all cores: a pass that costs what reading the bytes costs.</summary>
+    public static double SumInParallel(IReadOnlyList<float[]> arrays)
+    {
+        double total = 0;
+        object gate = new();
+        Parallel.ForEach(arrays, () => 0.0, (array, _, local) => local + TensorPrimitives.Sum<float>(array),
+            local => { lock (gate) total += local; });
+        return total;
+    }
+
+    /// <summary>This machine's read bandwidth in bytes/s: <see cref="SumInParallel"/> over 8 × 10M floats, fastest of 5.</summary>
+    public static double ReadBandwidth()
+    {
+        var arrays = RandomArrays(8, 10_000_000);
+        double seconds = Measure.InterleavedMinimumSeconds(new Action[] { () => SumInParallel(arrays) }, warmup: 1, repeats: 5)[0];
+        return arrays.Sum(a => (double)a.Length * sizeof(float)) / seconds;
+    }
+
+    private static List<float[]> RandomArrays(int count, int length)
+    {
+        var random = new Random(1);
+        return Enumerable.Range(0, count).Select(_ =>
+        {
+            var values = new float[length];
+            for (int j = 0; j < length; j++) values[j] = (float)random.NextDouble();
+            return values;
+        }).ToList();
     }
 }

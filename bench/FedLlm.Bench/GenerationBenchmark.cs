@@ -84,7 +84,7 @@ public static class GenerationBenchmark
     /// small ops on the process's main thread many times slower than on any other thread, which would have made the
     /// in-process figures incomparable with the server's.
     /// </summary>
-    private static T OnDecodingThread<T>(Func<T> measure)
+    public static T OnDecodingThread<T>(Func<T> measure)
     {
         T result = default!;
         var thread = new Thread(() => result = measure()) { Name = "bench-decode" };

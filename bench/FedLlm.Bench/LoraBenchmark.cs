@@ -90,18 +90,27 @@ public static class LoraBenchmark
     {
         using var model = new CausalLm(config, dtype);
         model.InitialiseRandom(new Generator(1));
-        var adapters = LoraAdapterSet.Attach(model, Adapter with { Dropout = dropout ?? Adapter.Dropout }, seed: 2);
-        adapters.Training = true;
+        var adapters = AttachTrainingAdapters(model, dropout ?? Adapter.Dropout);
         var trainable = adapters.Parameters.Select(p => p.Parameter).ToList();
-        // A non-zero B so every adapter carries gradient to A, as after the first real step.
-        using (var noGrad = no_grad())
-            foreach (var (name, p) in adapters.Parameters)
-                if (name.EndsWith("lora_B.weight", StringComparison.Ordinal)) p.normal_(0, 0.01);
         var result = Measure(model, trainable);
         result["trainable_parameters"] = trainable.Sum(p => p.numel());
         result["base_dtype"] = dtype == ScalarType.BFloat16 ? "bfloat16" : "float32";
         result["lora_dropout"] = adapters.Config.Dropout;
         return result;
+    }
+
+    /// <summary>
+    /// Attaches <see cref="Adapter"/> (with <paramref name="dropout"/>) in training mode, with B drawn from N(0, 0.01)
+    /// rather than zeros so every adapter carries gradient to A, as after the first real step.
+    /// </summary>
+    public static LoraAdapterSet AttachTrainingAdapters(CausalLm model, double dropout)
+    {
+        var adapters = LoraAdapterSet.Attach(model, Adapter with { Dropout = dropout }, seed: 2);
+        adapters.Training = true;
+        using (var noGrad = no_grad())
+            foreach (var (name, p) in adapters.Parameters)
+                if (name.EndsWith("lora_B.weight", StringComparison.Ordinal)) p.normal_(0, 0.01);
+        return adapters;
     }
 
     private static JsonObject Full(ModelConfig config)

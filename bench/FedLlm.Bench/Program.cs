@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FedLlm.Bench;
+using FedLlm.Bench.Peer;
 using FedLlm.Models;
 
 NativeThreads.ConfigureBeforeLibtorchLoads();
@@ -17,6 +18,7 @@ var suites = new Dictionary<string, Func<string[], JsonObject>>
     ["robust"] = RobustBenchmark.Run,
     ["aggregation"] = AggregationBenchmark.Run,
     ["generation"] = GenerationBenchmark.Run,
+    ["peer"] = PeerBenchmark.Run,
     [RoundsBenchmark.ChildSuite] = RoundsBenchmark.RunOne,
     [LoraBenchmark.WaitPolicyChild] = LoraBenchmark.RunStep,
 };
@@ -26,6 +28,15 @@ if (!suites.TryGetValue(name, out var suite))
     Console.Error.WriteLine($"unknown benchmark '{name}' (valid: {string.Join(", ", suites.Keys)})");
     return 2;
 }
-var result = suite(args.Skip(1).ToArray());
+JsonObject result;
+try
+{
+    result = suite(args.Skip(1).ToArray());
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
 Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 return 0;

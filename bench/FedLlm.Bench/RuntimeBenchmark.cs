@@ -68,19 +68,24 @@ public static class RuntimeBenchmark
         };
     }
 
-    private static void Generate(CausalLm model, int promptTokens, int newTokens)
+    /// <summary>Greedy decoding of <paramref name="newTokens"/> after the prompt 3, 4, ... on the KV-cache path; returns the ids.</summary>
+    public static long[] Generate(CausalLm model, int promptTokens, int newTokens)
     {
         using var noGrad = no_grad();
         using var cache = model.CreateCache(1, promptTokens + newTokens);
         using var scope = NewDisposeScope();
+        var ids = new long[newTokens];
         var prompt = arange(3, 3 + promptTokens, dtype: ScalarType.Int64).unsqueeze(0);
         var next = model.Forward(prompt, cache)[0, -1].argmax().reshape(1, 1);
+        ids[0] = next.item<long>();
         for (int i = 1; i < newTokens; i++)
         {
             using var step = NewDisposeScope();
             var logits = model.Forward(next, cache);
             next = logits[0, -1].argmax().reshape(1, 1).MoveToOuterDisposeScope();
+            ids[i] = next.item<long>();
         }
+        return ids;
     }
 
     private static void ForwardBackward(CausalLm model, Tensor ids)
