@@ -87,9 +87,16 @@ public static class GenerationBenchmark
     public static T OnDecodingThread<T>(Func<T> measure)
     {
         T result = default!;
-        var thread = new Thread(() => result = measure()) { Name = "bench-decode" };
+        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+        var thread = new Thread(() =>
+        {
+            try { result = measure(); }
+            catch (Exception e) { failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
+        }) { Name = "bench-decode" };
         thread.Start();
         thread.Join();
+        // Rethrown on the caller's thread, so a bad argument found inside still ends as the program's one-line error.
+        failure?.Throw();
         return result;
     }
 
