@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using FedLlm.Federation.Strategies;
 
@@ -26,15 +25,9 @@ public static class AggregationBenchmark
         }).ToList();
         var fedAvg = new FedAvgStrategy(new StrategyOptions { Algorithm = FedAvgStrategy.Kind.Name, TotalClients = clients });
         double checksum = 0;
-        Action readAll = () =>
-        {
-            double total = 0;
-            object gate = new();
-            // The same bytes, read in cache-sized stripes on every core: the read bandwidth FedAvg could reach.
-            Parallel.ForEach(updates, () => 0.0, (update, _, local) => local + TensorPrimitives.Sum<float>(update.Weights),
-                local => { lock (gate) total += local; });
-            checksum = total;
-        };
+        var buffers = updates.Select(u => u.Weights).ToArray();
+        // The same bytes, read on every core: the read bandwidth FedAvg could reach.
+        Action readAll = () => checksum = ReadBandwidth.Sum(buffers);
         double[] seconds = Measure.InterleavedMinimumSeconds([() => fedAvg.Aggregate(0, global, updates, clients), readAll], warmup: 1, repeats: 5);
         double bytes = (double)clients * length * sizeof(float);
         double fedAvgRate = bytes / seconds[0], bandwidth = bytes / seconds[1];

@@ -14,6 +14,7 @@ var suites = new Dictionary<string, Func<string[], JsonObject>>
     ["robust"] = RobustBenchmark.Run,
     ["aggregation"] = AggregationBenchmark.Run,
     ["generation"] = GenerationBenchmark.Run,
+    ["decode"] = DecodeBenchmark.Run,
     [RoundsBenchmark.ChildSuite] = RoundsBenchmark.RunOne,
 };
 string name = args.Length > 0 ? args[0] : "runtime";

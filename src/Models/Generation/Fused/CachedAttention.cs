@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 
@@ -10,6 +11,7 @@ namespace FedLlm.Models.Generation.Fused;
 internal static unsafe class CachedAttention
 {
     /// <param name="scores">Scratch of at least <paramref name="visible"/> floats.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Attend(float* q, float* keys, float* values, int visible, int heads, int kvHeads, int headDim, float* output, float* scores)
     {
         int groups = heads / kvHeads, kvDim = kvHeads * headDim;
@@ -19,17 +21,24 @@ internal static unsafe class CachedAttention
         {
             float* query = q + h * headDim;
             long headOffset = (long)(h / groups) * headDim;
-            for (int t = 0; t < visible; t++) scores[t] = MatVec.Dot(query, keys + t * (long)kvDim + headOffset, headDim) * scale;
+            float max = float.NegativeInfinity;
+            for (int t = 0; t < visible; t++)
+            {
+                float score = Score(query, keys + t * (long)kvDim + headOffset, headDim) * scale;
+                scores[t] = score;
+                max = MathF.Max(max, score);
+            }
             // Max subtracted first: exp of a raw score could overflow.
-            TensorPrimitives.Subtract(weights, TensorPrimitives.Max(weights), weights);
+            TensorPrimitives.Subtract(weights, max, weights);
             TensorPrimitives.Exp(weights, weights);
-            TensorPrimitives.Divide(weights, TensorPrimitives.Sum(weights), weights);
+            // Normalised as the values are summed, not in a pass of its own.
+            float inverseSum = 1f / TensorPrimitives.Sum(weights);
             float* attended = output + h * headDim;
             new Span<float>(attended, headDim).Clear();
             // Inline rather than TensorPrimitives: heads are often 8 floats wide, where a call per position would dominate.
             for (int t = 0; t < visible; t++)
             {
-                float p = scores[t];
+                float p = scores[t] * inverseSum;
                 var weight = Vector256.Create(p);
                 float* value = values + t * (long)kvDim + headOffset;
                 int d = 0;
@@ -38,5 +47,15 @@ internal static unsafe class CachedAttention
                 for (; d < headDim; d++) attended[d] += p * value[d];
             }
         }
+    }
+
+    /// <summary>q·k over one head: inline, one accumulator, since heads are short (often 8 floats: one vector).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Score(float* q, float* k, int headDim)
+    {
+        if (headDim % 8 != 0) return MatVec.Dot(q, k, headDim);
+        var sum = Vector256<float>.Zero;
+        for (int d = 0; d < headDim; d += 8) sum = MatVec.MultiplyAdd(Vector256.Load(q + d), Vector256.Load(k + d), sum);
+        return Vector256.Sum(sum);
     }
 }

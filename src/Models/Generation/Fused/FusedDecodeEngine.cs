@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FedLlm.Models.Llama;
 using static TorchSharp.torch;
 
@@ -131,6 +132,7 @@ public sealed unsafe class FusedDecodeEngine : IDecodeEngine
     }
 
     /// <summary>Runs up to <see cref="RowsPerPass"/> tokens through every layer; writes the logits of rows that end a sequence.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pass(List<Row> rows, float[] logits)
     {
         int n = rows.Count, heads = _config.NumAttentionHeads, kvHeads = _config.NumKeyValueHeads, headDim = _config.HeadDim;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FedLlm.Models.Llama;
 
 namespace FedLlm.Models.Generation.Fused;
@@ -19,6 +20,7 @@ internal sealed unsafe class Rope
     }
 
     /// <summary>Rotates <paramref name="heads"/> consecutive heads at <paramref name="x"/> to position <paramref name="position"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(float* x, int heads, int position)
     {
         int half = _headDim / 2;

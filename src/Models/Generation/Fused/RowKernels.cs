@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace FedLlm.Models.Generation.Fused;
@@ -6,6 +7,7 @@ namespace FedLlm.Models.Generation.Fused;
 internal static unsafe class RowKernels
 {
     /// <summary>output = x / rms(x) · weight, with the mean square in fp32 as <see cref="Llama.RmsNorm"/> computes it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RmsNorm(float* x, float* weight, float eps, float* output, int size)
     {
         var input = new ReadOnlySpan<float>(x, size);
@@ -16,6 +18,7 @@ internal static unsafe class RowKernels
     }
 
     /// <summary>gate ← silu(gate) · up (SwiGLU); up is overwritten.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SiluGate(float* gate, float* up, int size)
     {
         var g = new Span<float>(gate, size);
