@@ -83,16 +83,7 @@ public class FusedDecodeEngineTests
     public void AnAttachedLoraAdapterIsMergedAndDecodesAsTheUnmergedModel()
     {
         using var model = RandomModel("Qwen2ForCausalLM", ScalarType.Float32);
-        var adapters = LoraAdapterSet.Attach(model, new LoraConfig { Rank = 4, Alpha = 8, Dropout = 0, TargetModules = LoraConfig.AllLinearModules }, seed: 3);
-        using (no_grad())
-        {
-            var generator = new Generator(5);
-            foreach (var (_, layer) in adapters.Layers)
-            {
-                using var sample = normal(0, 0.2, layer.B.Weight.shape, generator: generator);
-                layer.B.Weight.copy_(sample);
-            }
-        }
+        var adapters = AttachTrainedLookingAdapter(model);
         adapters.Enabled = false;
         using var plain = new FusedDecodeEngine(model, 1);
         adapters.Enabled = true;
@@ -101,6 +92,37 @@ public class FusedDecodeEngineTests
         using var without = plain.Append([plain.Open()], [Prompt]);
         Assert.True(MaxDifference(withAdapter, without) > 0.05f, "the adapter must change the logits, or this test proves nothing");
         AssertSameGreedyDecoding(model, model, Fp32Tolerance);
+    }
+
+    [Fact]
+    public void ALoraAdapterOverBf16WeightsIsMergedInFp32()
+    {
+        // Merged in bf16, most of a small update would round away; the engine keeps adapted projections in fp32, so it
+        // decodes as libtorch does on the same bf16-valued base in fp32 with the same adapter.
+        using var bf16 = RandomModel("Qwen2ForCausalLM", ScalarType.BFloat16);
+        using var widened = RandomModel("Qwen2ForCausalLM", ScalarType.Float32);
+        using (no_grad())
+        {
+            var source = bf16.state_dict();
+            foreach (var (name, parameter) in widened.state_dict()) parameter.copy_(source[name].to(ScalarType.Float32));
+        }
+        AttachTrainedLookingAdapter(bf16);
+        AttachTrainedLookingAdapter(widened);
+        AssertSameGreedyDecoding(bf16, widened, Fp32Tolerance);
+    }
+
+    /// <summary>LoRA on all seven projections with random non-zero B (a fresh adapter's zero B would change nothing).</summary>
+    private static LoraAdapterSet AttachTrainedLookingAdapter(CausalLm model)
+    {
+        var adapters = LoraAdapterSet.Attach(model, new LoraConfig { Rank = 4, Alpha = 8, Dropout = 0, TargetModules = LoraConfig.AllLinearModules }, seed: 3);
+        using var noGrad = no_grad();
+        var generator = new Generator(5);
+        foreach (var (_, layer) in adapters.Layers)
+        {
+            using var sample = normal(0, 0.2, layer.B.Weight.shape, generator: generator);
+            layer.B.Weight.copy_(sample);
+        }
+        return adapters;
     }
 
     [Fact]
