@@ -64,12 +64,7 @@ public class FusedDecodeEngineTests
         // bf16 as well. So ids are held to the libtorch path over exactly the same (bf16-valued) weights in fp32, and the
         // bf16 libtorch path is checked for closeness at bf16's precision.
         using var bf16 = RandomModel("Qwen2ForCausalLM", ScalarType.BFloat16);
-        using var widened = RandomModel("Qwen2ForCausalLM", ScalarType.Float32);
-        using (no_grad())
-        {
-            var source = bf16.state_dict();
-            foreach (var (name, parameter) in widened.state_dict()) parameter.copy_(source[name].to(ScalarType.Float32));
-        }
+        using var widened = WidenedCopy(bf16);
         AssertSameGreedyDecoding(bf16, widened, Fp32Tolerance);
 
         using var fused = new FusedDecodeEngine(bf16, 1);
@@ -100,15 +95,20 @@ public class FusedDecodeEngineTests
         // Merged in bf16, most of a small update would round away; the engine keeps adapted projections in fp32, so it
         // decodes as libtorch does on the same bf16-valued base in fp32 with the same adapter.
         using var bf16 = RandomModel("Qwen2ForCausalLM", ScalarType.BFloat16);
-        using var widened = RandomModel("Qwen2ForCausalLM", ScalarType.Float32);
-        using (no_grad())
-        {
-            var source = bf16.state_dict();
-            foreach (var (name, parameter) in widened.state_dict()) parameter.copy_(source[name].to(ScalarType.Float32));
-        }
+        using var widened = WidenedCopy(bf16);
         AttachTrainedLookingAdapter(bf16);
         AttachTrainedLookingAdapter(widened);
         AssertSameGreedyDecoding(bf16, widened, Fp32Tolerance);
+    }
+
+    /// <summary>An fp32 model holding exactly the bf16 model's values.</summary>
+    private static CausalLm WidenedCopy(CausalLm bf16)
+    {
+        var widened = RandomModel(bf16.Config.Architecture, ScalarType.Float32);
+        using var noGrad = no_grad();
+        var source = bf16.state_dict();
+        foreach (var (name, parameter) in widened.state_dict()) parameter.copy_(source[name].to(ScalarType.Float32));
+        return widened;
     }
 
     /// <summary>LoRA on all seven projections with random non-zero B (a fresh adapter's zero B would change nothing).</summary>
