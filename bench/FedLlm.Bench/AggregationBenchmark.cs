@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Text.Json.Nodes;
 using FedLlm.Federation.Strategies;
 
@@ -21,7 +20,8 @@ public static class AggregationBenchmark
         var fedAvg = new FedAvgStrategy(new StrategyOptions { Algorithm = FedAvgStrategy.Kind.Name, TotalClients = clients });
         double checksum = 0;
         // The same bytes, read on every core: the read bandwidth FedAvg could reach.
-        Action readAll = () => checksum = SumInParallel(updates.Select(u => u.Weights).ToList());
+        var buffers = updates.Select(u => u.Weights).ToArray();
+        Action readAll = () => checksum = ReadBandwidth.Sum(buffers);
         // FedAvg returns a new vector; its first write faults every page in (≈1 µs a page in a VM), which no
         // arithmetic can avoid. A new result-sized array filled on all cores measures that share in the same run.
         Action newResult = () =>
@@ -49,24 +49,6 @@ public static class AggregationBenchmark
             ["timing"] = "fastest of 5 interleaved repeats after a warm-up, wall clock",
             ["checksum"] = Math.Round(checksum, 1),
         };
-    }
-
-    /// <summary>Sums every array, one per task on all cores: a pass that costs what reading the bytes costs.</summary>
-    public static double SumInParallel(IReadOnlyList<float[]> arrays)
-    {
-        double total = 0;
-        object gate = new();
-        Parallel.ForEach(arrays, () => 0.0, (array, _, local) => local + TensorPrimitives.Sum<float>(array),
-            local => { lock (gate) total += local; });
-        return total;
-    }
-
-    /// <summary>This machine's read bandwidth in bytes/s: <see cref="SumInParallel"/> over 8 × 10M floats, fastest of 5.</summary>
-    public static double ReadBandwidth()
-    {
-        var arrays = RandomArrays(8, 10_000_000);
-        double seconds = Measure.InterleavedMinimumSeconds(new Action[] { () => SumInParallel(arrays) }, warmup: 1, repeats: 5)[0];
-        return arrays.Sum(a => (double)a.Length * sizeof(float)) / seconds;
     }
 
     private static List<float[]> RandomArrays(int count, int length)

@@ -19,6 +19,7 @@ var suites = new Dictionary<string, Func<string[], JsonObject>>
     ["aggregation"] = AggregationBenchmark.Run,
     ["generation"] = GenerationBenchmark.Run,
     ["peer"] = PeerBenchmark.Run,
+    ["decode"] = DecodeBenchmark.Run,
     [RoundsBenchmark.ChildSuite] = RoundsBenchmark.RunOne,
     [LoraBenchmark.WaitPolicyChild] = LoraBenchmark.RunStep,
 };

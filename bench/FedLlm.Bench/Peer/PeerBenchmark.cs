@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FedLlm.Models.Export;
 using FedLlm.Models;
+using FedLlm.Models.Generation;
 using FedLlm.Models.Llama;
 using FedLlm.Training.Examples;
 using FedLlm.Training.Optimization;
@@ -50,7 +51,7 @@ public static class PeerBenchmark
     private static JsonObject Compare(PeerOptions options, string folder, ModelConfig config, PyTorchPeer peer)
     {
         var peerInfo = peer.Ask("info");
-        double bandwidth = AggregationBenchmark.ReadBandwidth();
+        double bandwidth = ReadBandwidth.Measure();
         var operands = new List<IDisposable>();
         var models = new Dictionary<string, CausalLm>
         {
@@ -84,8 +85,14 @@ public static class PeerBenchmark
                 var (model, set) = (models[dtype], adapters[dtype]);
                 figures.Add(new Figure($"decode_{dtype}", "tokens_per_s", NewTokens, () =>
                 {
+                    // The product's decoding path: the engine DecodeEngines picks for one sequence (the fused kernels).
                     set.Enabled = false;
-                    try { greedy[dtype] = RuntimeBenchmark.Generate(model, PromptTokens, NewTokens); }
+                    try
+                    {
+                        using var engine = DecodeEngines.Create(model, 1, PromptTokens + NewTokens);
+                        int[] prompt = Enumerable.Range(3, PromptTokens).ToArray();
+                        greedy[dtype] = [.. DecodeBenchmark.Greedy(engine, prompt, NewTokens).Ids.Select(id => (long)id)];
+                    }
                     finally { set.Enabled = true; }
                 }, $"decode {dtype} {PromptTokens} {NewTokens}", 0));
             }
@@ -101,7 +108,7 @@ public static class PeerBenchmark
             double[] seconds = Measure.InterleavedMinimumOfReportedSeconds(timed, warmup: 1, repeats: options.Repeats);
             foreach (var trainer in trainers) trainer.Dispose();
             // Measured again after the figures and the higher kept: one reading can land on a neighbour's busy moment.
-            bandwidth = Math.Max(bandwidth, AggregationBenchmark.ReadBandwidth());
+            bandwidth = Math.Max(bandwidth, ReadBandwidth.Measure());
 
             var rows = new JsonObject();
             for (int i = 0; i < figures.Count; i++) rows[figures[i].Name] = figures[i].Row(seconds[2 * i], seconds[2 * i + 1]);

@@ -18,7 +18,7 @@ public sealed class BatchGenerator : IDisposable
 
     /// <param name="context">Positions per sequence (default: the model's max_position_embeddings).</param>
     public BatchGenerator(PretrainedModel model, int maxBatch, AdapterBank? adapters = null, int? context = null)
-        : this(model, new TorchDecodeEngine(model.Model, maxBatch, context, adapters), ownsEngine: true)
+        : this(model, DecodeEngines.Create(model.Model, maxBatch, context, adapters), ownsEngine: true)
     {
     }
 

@@ -35,6 +35,15 @@ public sealed class RotaryEmbedding : IDisposable
 
     public int MaxPositions { get; }
 
+    /// <summary>The first <paramref name="positions"/> rows of the cos and sin tables [position, head_dim], flat, for
+    /// kernels outside libtorch that must rotate exactly as <see cref="Apply(Tensor, long)"/> does.</summary>
+    internal (float[] Cos, float[] Sin) Tables(int positions)
+    {
+        using var cos = _cos.narrow(0, 0, positions).contiguous();
+        using var sin = _sin.narrow(0, 0, positions).contiguous();
+        return (cos.data<float>().ToArray(), sin.data<float>().ToArray());
+    }
+
     /// <summary>Rotates <paramref name="x"/> [batch, heads, seq, head_dim] whose tokens sit at positions start..start+seq-1.</summary>
     public Tensor Apply(Tensor x, long start)
     {

@@ -6,7 +6,7 @@ namespace FedLlm.Tests.Models;
 /// <summary>Small configurations of each supported architecture for shape and numerics tests.</summary>
 public static class TestModels
 {
-    public static ModelConfig Config(string architecture = "LlamaForCausalLM", bool tied = false, int? headDim = null, JsonObject? ropeScaling = null)
+    public static ModelConfig Config(string architecture = "LlamaForCausalLM", bool tied = false, int? headDim = null, JsonObject? ropeScaling = null, int maxPositions = 64)
     {
         var json = new JsonObject
         {
@@ -17,7 +17,7 @@ public static class TestModels
             ["num_hidden_layers"] = 2,
             ["num_attention_heads"] = 4,
             ["num_key_value_heads"] = 2,
-            ["max_position_embeddings"] = 64,
+            ["max_position_embeddings"] = maxPositions,
             ["rms_norm_eps"] = 1e-5,
             ["tie_word_embeddings"] = tied,
             ["bos_token_id"] = 1,
