@@ -2,9 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using FedLlm.Bench;
 using FedLlm.Bench.Peer;
-using FedLlm.Models;
-
-NativeThreads.ConfigureBeforeLibtorchLoads();
 
 // Benchmarks print one JSON document to stdout. Each compares against a reference measured in the same run.
 var suites = new Dictionary<string, Func<string[], JsonObject>>

@@ -1,5 +1,3 @@
 using FedLlm.Cli;
-using FedLlm.Models;
 
-NativeThreads.ConfigureBeforeLibtorchLoads();
 return await CliApp.RunAsync(args);

@@ -253,7 +253,7 @@ public static class PeerBenchmark
             ["isa"] = isa,
             ["fedllm_threads"] = torch.get_num_threads(),
             ["fedllm_bf16_products"] = BFloat16Compute.NativeMatmul ? "libtorch bf16" : "fp32 GEMM on bf16 weights (no AVX-512 bf16 support)",
-            ["fedllm_omp_wait_policy"] = System.Environment.GetEnvironmentVariable(NativeThreads.WaitPolicyVariable),
+            ["fedllm_omp_wait_policy"] = System.Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "libgomp default",
             ["pytorch"] = peerInfo["torch"]?.DeepClone(),
             ["pytorch_threads"] = peerInfo["threads"]?.DeepClone(),
             ["pytorch_blas"] = peerInfo["blas"]?.DeepClone(),
