@@ -144,19 +144,8 @@ public static partial class DecodeBenchmark
     /// <summary>A random Qwen2 of Qwen2.5-0.5B's shape: fused and libtorch greedy decoding against the streaming limit.</summary>
     private static JsonObject QwenShape(ScalarType dtype, int newTokens, int repeats)
     {
-        var config = ModelConfig.FromJson(new JsonObject
-        {
-            ["architectures"] = new JsonArray("Qwen2ForCausalLM"),
-            ["vocab_size"] = 32000,
-            ["hidden_size"] = 896,
-            ["intermediate_size"] = 4864,
-            ["num_hidden_layers"] = 24,
-            ["num_attention_heads"] = 14,
-            ["num_key_value_heads"] = 2,
-            ["max_position_embeddings"] = 2048,
-            ["rope_theta"] = 1000000.0,
-            ["tie_word_embeddings"] = true,
-        });
+        // Qwen2.5-0.5B's shape, as the peer suite measures it.
+        var config = Peer.PeerModel.Qwen2Config();
         using var model = new CausalLm(config, dtype);
         model.InitialiseRandom(new Generator(1));
         var random = new Random(2);
