@@ -108,7 +108,7 @@ public sealed class DpFedAvgStrategy : ServerStrategy
         try
         {
             if (Privacy.ClientSideNoise) // the clients already clipped and noised: only the mean over the fixed m is left
-                mean = AggregationMath.ToSingle(AggregationMath.WeightedMean(deltas, [.. deltas.Select(_ => 1.0)], global.Length, Privacy.ClientsPerRound));
+                mean = AggregationMath.WeightedMeanRoundedToSingle(deltas, [.. deltas.Select(_ => 1.0)], global.Length, Privacy.ClientsPerRound);
             else if (_adaptive is not null)
                 mean = _adaptive.AggregateRound(deltas, noise);
             else

@@ -69,7 +69,7 @@ public sealed class FoolsGoldAggregator : RobustAggregator
         {
             return RobustAggregation.Estimate(updates, (float[])global.Clone(), decision with { Note = "every FoolsGold weight is 0; the global is unchanged" });
         }
-        float[] next = AggregationMath.ToSingle(AggregationMath.WeightedMean(RowsOf(updates), weights, global.Length));
+        float[] next = AggregationMath.WeightedMeanRoundedToSingle(RowsOf(updates), weights, global.Length);
         return RobustAggregation.Estimate(updates, next, decision);
     }
 

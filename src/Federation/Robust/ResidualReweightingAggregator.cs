@@ -68,7 +68,7 @@ public sealed class ResidualReweightingAggregator : RobustAggregator
         // With no coordinate down-weighting anyone, every score is 0: nobody stands out, so all count the same.
         double[] weights = [.. scores.Select(s => top > 0 ? (s / top) * (s / top) : 1.0)];
         float[][] used = [.. Enumerable.Range(0, k).Select(i => restricted[i] ?? rows[i])];
-        float[] next = AggregationMath.ToSingle(AggregationMath.WeightedMean(used, weights, global.Length));
+        float[] next = AggregationMath.WeightedMeanRoundedToSingle(used, weights, global.Length);
         double[] replacedShare = [.. replacedCount.Select(c => global.Length == 0 ? 0.0 : (double)c / global.Length)];
         var decision = new RobustDecision(Rule, IdsOf(updates))
         {

@@ -51,6 +51,21 @@ internal static class AggregationMath
     }
 
     /// <summary>
+    /// The weighted mean rounded to float in the same pass: the same bits as rounding each value of
+    /// <see cref="WeightedMean"/>'s result to float, without writing and re-reading a double vector (robust rules and
+    /// DP-FedAvg, whose means must stay the plain loop's).
+    /// </summary>
+    public static float[] WeightedMeanRoundedToSingle(IReadOnlyList<float[]> vectors, ReadOnlySpan<double> weights, int length, double? denominator = null)
+    {
+        double divisor = Divisor(vectors, weights, length, denominator);
+        double[] scales = weights.ToArray();
+        float[][] arrays = [.. vectors];
+        var mean = GC.AllocateUninitializedArray<float>(length);
+        ForEachBlock(length, (start, end) => DoubleMeanKernel.RunToSingle(arrays, scales, divisor, start, end, mean));
+        return mean;
+    }
+
+    /// <summary>
     /// Σ s_i·v_i / Σ s_i in float, at memory speed (FedAvg's new global; see <see cref="SingleMeanKernel"/> for the
     /// arithmetic and its error bound). Bit-identical for any thread count: every value's arithmetic is fixed by its
     /// index alone, and the scalar tail rounds exactly as the vector lanes.
@@ -101,27 +116,6 @@ internal static class AggregationMath
 
     /// <summary>Values per parallel block: large enough that scheduling costs nothing next to 8 clients' 256 KiB reads.</summary>
     internal const int BlockLength = 1 << 16;
-
-    public static float[] ToSingle(ReadOnlySpan<double> values)
-    {
-        var result = new float[values.Length];
-        Narrow(values, result);
-        return result;
-    }
-
-    /// <summary>(float)value for each value, rounded to nearest like the scalar cast, in Vector256 lanes where available.</summary>
-    private static void Narrow(ReadOnlySpan<double> values, Span<float> result)
-    {
-        int j = 0;
-        if (Vector256.IsHardwareAccelerated)
-        {
-            ref double v = ref MemoryMarshal.GetReference(values);
-            ref float r = ref MemoryMarshal.GetReference(result);
-            for (; j <= values.Length - Vector256<float>.Count; j += Vector256<float>.Count)
-                Vector256.Narrow(Vector256.LoadUnsafe(ref v, (nuint)j), Vector256.LoadUnsafe(ref v, (nuint)(j + Vector256<double>.Count))).StoreUnsafe(ref r, (nuint)j);
-        }
-        for (; j < values.Length; j++) result[j] = (float)values[j];
-    }
 
     /// <summary>The pseudo-gradient Δ = mean(w_i) − w in double, the subtraction fused into the mean's single pass.</summary>
     public static double[] MeanDelta(IReadOnlyList<ClientUpdate> updates, float[] global, bool weightedBySampleCount)
